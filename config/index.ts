@@ -1,0 +1,3 @@
+export * from './codecs.js';
+export * from './schema.js';
+export * from './load-config.js';

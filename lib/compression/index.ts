@@ -1,0 +1,3 @@
+export * from './deflate-codec.js';
+export * from './node-zlib-codec.js';
+export * from './pako-codec.js';

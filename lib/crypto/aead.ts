@@ -1,0 +1,58 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { either } from 'fp-ts';
+import { type P2PError, p2pError } from '../errors.js';
+import { type Frame, type FrameHeader, HEADER_BYTES, TAG_BYTES, writeHeader } from '../protocol/frame.js';
+
+/** One direction's traffic key for one epoch. */
+export interface DirectionKey {
+  readonly epoch: number;
+  /** 32 bytes, AES-256. */
+  readonly key: Buffer;
+  /** 4 bytes: the fixed part of every nonce under this key. */
+  readonly salt: Buffer;
+}
+
+const NONCE_BYTES = 12;
+const TWO_32 = 0x1_0000_0000;
+
+/** Nonce = 4-byte IV salt ‖ 64-bit big-endian sequence number: unique per key as long as seq never repeats. */
+const nonceFor = (salt: Buffer, seq: number): Buffer => {
+  const nonce = Buffer.allocUnsafe(NONCE_BYTES);
+  salt.copy(nonce, 0, 0, 4);
+  nonce.writeUInt32BE(Math.floor(seq / TWO_32), 4);
+  nonce.writeUInt32BE(seq % TWO_32, 8);
+  return nonce;
+};
+
+/** Seals a body into a whole frame: header (the AAD) ‖ ciphertext ‖ 16-byte tag. */
+export const seal = (key: DirectionKey, header: FrameHeader, plaintext: Uint8Array): Buffer => {
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + plaintext.length + TAG_BYTES);
+  writeHeader(frame, header);
+  const cipher = createCipheriv('aes-256-gcm', key.key, nonceFor(key.salt, header.seq));
+  cipher.setAAD(frame.subarray(0, HEADER_BYTES));
+  const written = cipher.update(plaintext);
+  written.copy(frame, HEADER_BYTES);
+  const tail = cipher.final();
+  tail.copy(frame, HEADER_BYTES + written.length);
+  cipher.getAuthTag().copy(frame, HEADER_BYTES + plaintext.length);
+  return frame;
+};
+
+/**
+ * Opens a sealed frame. Left ERR_FRAME_AUTH when header, ciphertext or tag were altered or the key is wrong.
+ */
+export const open = (key: DirectionKey, frame: Frame): either.Either<P2PError, Buffer> => {
+  const tagAt = frame.body.length - TAG_BYTES;
+  const decipher = createDecipheriv('aes-256-gcm', key.key, nonceFor(key.salt, frame.header.seq));
+  decipher.setAAD(frame.aad);
+  decipher.setAuthTag(frame.body.subarray(tagAt));
+  const head = decipher.update(frame.body.subarray(0, tagAt));
+  try {
+    const tail = decipher.final();
+    return either.right(tail.length === 0 ? head : Buffer.concat([head, tail]));
+  } catch {
+    return either.left(
+      p2pError('ERR_FRAME_AUTH', `frame epoch ${frame.header.epoch} seq ${frame.header.seq} failed authentication`),
+    );
+  }
+};

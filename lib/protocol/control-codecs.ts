@@ -1,0 +1,116 @@
+import * as t from 'io-ts';
+
+/**
+ * Control messages: rare, so JSON validated with io-ts rather than hand-packed. Each codec's `kind` literal is
+ * also its tag in the union `ControlMessage`.
+ */
+
+const Base64 = t.refinement(t.string, (s) => /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0, 'Base64');
+const Uint32 = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff, 'Uint32');
+const Finite = t.refinement(t.number, Number.isFinite, 'Finite');
+const Hash = t.refinement(t.string, (s) => /^[0-9a-f]{16}$/.test(s), 'Hash');
+
+export const EntityStateCodec = t.type({
+  id: Uint32,
+  kind: t.union([t.literal('player'), t.literal('npc')]),
+  x: Finite,
+  y: Finite,
+  vx: Finite,
+  vy: Finite,
+  hp: Uint32,
+});
+
+export const SyncErrorType = t.union([t.literal('DESYNC'), t.literal('TIMEOUT'), t.literal('CONFLICT')]);
+export type SyncErrorType = t.TypeOf<typeof SyncErrorType>;
+
+/** Client hello: opens the handshake (DESIGN §4). */
+export const HelloMessage = t.type({
+  kind: t.literal('hello'),
+  version: Uint32,
+  ticket: t.string,
+  publicKey: Base64,
+  nonce: Base64,
+  encryption: t.boolean,
+  certificates: t.boolean,
+});
+
+/** Host hello: certificate, key share, and the signature over the transcript. */
+export const WelcomeMessage = t.type({
+  kind: t.literal('welcome'),
+  hostId: t.string,
+  certificate: t.string,
+  publicKey: Base64,
+  nonce: Base64,
+  signature: Base64,
+});
+
+/** Proof that a side derived the same keys: HMAC of the transcript under its finished key. */
+export const FinishedMessage = t.type({ kind: t.literal('finished'), verify: Base64 });
+
+export const FullStateMessage = t.type({
+  kind: t.literal('full_state'),
+  tick: Uint32,
+  lastInput: Uint32,
+  hash: Hash,
+  entities: t.array(EntityStateCodec),
+  /** Which entity each player controls. */
+  players: t.record(t.string, Uint32),
+});
+
+export const CheckpointMessage = t.type({
+  kind: t.literal('checkpoint'),
+  map: t.string,
+  epoch: Uint32,
+  tick: Uint32,
+  hash: Hash,
+  lastInputs: t.record(t.string, Uint32),
+  signature: Base64,
+});
+
+export const ResyncRequestMessage = t.type({
+  kind: t.literal('resync_request'),
+  reason: SyncErrorType,
+  tick: Uint32,
+});
+
+/** A fresh X25519 share for the next key epoch (DESIGN §4, key rotation). */
+export const RekeyMessage = t.type({ kind: t.literal('rekey'), epoch: Uint32, publicKey: Base64 });
+
+export const RestoreMessage = t.type({
+  kind: t.literal('restore'),
+  checkpoint: CheckpointMessage,
+  entities: t.array(EntityStateCodec),
+  players: t.record(t.string, Uint32),
+  certificate: t.string,
+  inputs: t.array(t.type({ seq: Uint32, tick: Uint32, dx: Finite, dy: Finite })),
+});
+
+export const ErrorMessage = t.type({ kind: t.literal('error'), code: t.string, message: t.string });
+
+export const ByeMessage = t.type({ kind: t.literal('bye'), reason: t.string });
+
+export const CONTROL_CODECS = {
+  hello: HelloMessage,
+  welcome: WelcomeMessage,
+  finished: FinishedMessage,
+  full_state: FullStateMessage,
+  checkpoint: CheckpointMessage,
+  resync_request: ResyncRequestMessage,
+  rekey: RekeyMessage,
+  restore: RestoreMessage,
+  error: ErrorMessage,
+  bye: ByeMessage,
+} as const;
+
+export type HelloMessage = t.TypeOf<typeof HelloMessage>;
+export type WelcomeMessage = t.TypeOf<typeof WelcomeMessage>;
+export type FinishedMessage = t.TypeOf<typeof FinishedMessage>;
+export type FullStateMessage = t.TypeOf<typeof FullStateMessage>;
+export type CheckpointMessage = t.TypeOf<typeof CheckpointMessage>;
+export type ResyncRequestMessage = t.TypeOf<typeof ResyncRequestMessage>;
+export type RekeyMessage = t.TypeOf<typeof RekeyMessage>;
+export type RestoreMessage = t.TypeOf<typeof RestoreMessage>;
+export type ErrorMessage = t.TypeOf<typeof ErrorMessage>;
+export type ByeMessage = t.TypeOf<typeof ByeMessage>;
+export type ControlKind = keyof typeof CONTROL_CODECS;
+export type ControlMessage = t.TypeOf<(typeof CONTROL_CODECS)[ControlKind]>;
