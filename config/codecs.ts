@@ -9,7 +9,11 @@ import { either } from 'fp-ts';
 const integerPattern = /^[+-]?\d+$/;
 
 /** An integer from its decimal text, within [min, max]. */
-export const intFromString = (name: string, min: number, max = Number.MAX_SAFE_INTEGER): t.Type<number, string> =>
+export const intFromString = (
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): t.Type<number, string> =>
   new t.Type<number, string>(
     name,
     (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max,

@@ -66,9 +66,13 @@ const decodeRaw = (
   for (const section of Object.keys(SCHEMA)) result[section] = { ...base[section as SectionName] };
 
   for (const [section, values] of Object.entries(raw)) {
-    const keys = (SCHEMA as Record<string, Record<string, { codec: Parameters<typeof decodeValue>[0] }>>)[section];
+    const keys = (SCHEMA as Record<string, Record<string, { codec: Parameters<typeof decodeValue>[0] }>>)[
+      section
+    ];
     if (keys === undefined) {
-      warn(section === '' ? `keys outside any section are ignored` : `unknown section [${section}] is ignored`);
+      warn(
+        section === '' ? `keys outside any section are ignored` : `unknown section [${section}] is ignored`,
+      );
       continue;
     }
     for (const [name, text] of Object.entries(values)) {
@@ -78,7 +82,8 @@ const decodeRaw = (
         continue;
       }
       const decoded = decodeValue(k.codec, text.trim());
-      if (either.isLeft(decoded)) problems.push(`${section}.${name}: expected ${decoded.left}, got ${JSON.stringify(text)}`);
+      if (either.isLeft(decoded))
+        problems.push(`${section}.${name}: expected ${decoded.left}, got ${JSON.stringify(text)}`);
       else (result[section] as Record<string, unknown>)[name] = decoded.right;
     }
   }
@@ -105,6 +110,7 @@ export const loadConfig = (
   const fromFile = either.chain((text: string) => parseText(text, origin))(readSource(source));
   if (either.isLeft(fromFile)) return fromFile;
   const merged: Record<string, Record<string, string>> = { ...fromFile.right };
-  for (const [section, values] of Object.entries(overrides)) merged[section] = { ...merged[section], ...values };
+  for (const [section, values] of Object.entries(overrides))
+    merged[section] = { ...merged[section], ...values };
   return decodeRaw(defaultConfig, merged, warn);
 };

@@ -47,7 +47,10 @@ export const SCHEMA = {
   P2P_LIMITS: {
     MaxFrameBytes: key(intFromString('an integer from 1024 to 16777216', 1024, 16 * 1024 * 1024), 262_144),
     MaxMessagesPerBatch: key(intFromString('an integer from 1 to 65535', 1, 65_535), 256),
-    MaxInflatedBytes: key(intFromString('an integer from 1024 to 67108864', 1024, 64 * 1024 * 1024), 1_048_576),
+    MaxInflatedBytes: key(
+      intFromString('an integer from 1024 to 67108864', 1024, 64 * 1024 * 1024),
+      1_048_576,
+    ),
     MaxRejectedFrames: key(PositiveIntFromString, 32),
     RejectWindowMS: key(PositiveIntFromString, 10_000),
     KeyGraceMS: key(NonNegativeIntFromString, 5000),
@@ -59,7 +62,9 @@ export type SectionName = keyof Schema;
 
 /** The decoded configuration: `config.P2P_NETWORK.MaxRetries`, named exactly as in the INI file. */
 export type Config = {
-  readonly [S in SectionName]: { readonly [K in keyof Schema[S]]: Schema[S][K] extends Key<infer A> ? A : never };
+  readonly [S in SectionName]: {
+    readonly [K in keyof Schema[S]]: Schema[S][K] extends Key<infer A> ? A : never;
+  };
 };
 
 /** Raw INI text values by section and key, as read from a file or given as overrides (CLI flags). */

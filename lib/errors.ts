@@ -7,7 +7,10 @@
  * the same peer, a `config` error stops start-up.
  */
 export const ERROR_CODES = {
-  ERR_CONFIG_NOT_FOUND: { category: 'config', summary: 'the configuration file does not exist or cannot be read' },
+  ERR_CONFIG_NOT_FOUND: {
+    category: 'config',
+    summary: 'the configuration file does not exist or cannot be read',
+  },
   ERR_CONFIG_PARSE: { category: 'config', summary: 'the configuration text is not valid INI' },
   ERR_CONFIG_INVALID: { category: 'config', summary: 'one or more configuration values are invalid' },
 
@@ -15,40 +18,73 @@ export const ERROR_CODES = {
   ERR_FRAME_TOO_LARGE: { category: 'data', summary: 'a frame is larger than MaxFrameBytes' },
   ERR_FRAME_VERSION: { category: 'data', summary: 'a frame carries an unsupported protocol version' },
   ERR_FRAME_TYPE: { category: 'data', summary: 'a frame type is unknown or not allowed at this point' },
-  ERR_FRAME_HEADER: { category: 'data', summary: 'a frame header has unknown flags or non-zero reserved bits' },
+  ERR_FRAME_HEADER: {
+    category: 'data',
+    summary: 'a frame header has unknown flags or non-zero reserved bits',
+  },
   ERR_FRAME_AUTH: { category: 'data', summary: 'a sealed frame failed AES-256-GCM authentication' },
   ERR_FRAME_EPOCH: { category: 'data', summary: 'a frame names a key epoch that is unknown or has expired' },
-  ERR_FRAME_REPLAY: { category: 'data', summary: 'a frame sequence number is not above the last one accepted' },
+  ERR_FRAME_REPLAY: {
+    category: 'data',
+    summary: 'a frame sequence number is not above the last one accepted',
+  },
   ERR_INFLATE_CORRUPT: { category: 'data', summary: 'a compressed body is not valid raw deflate' },
   ERR_INFLATE_LIMIT: { category: 'data', summary: 'a compressed body inflates past MaxInflatedBytes' },
   ERR_BATCH_MALFORMED: { category: 'data', summary: 'a batch body is truncated or has trailing bytes' },
   ERR_BATCH_TOO_MANY: { category: 'data', summary: 'a batch holds more than MaxMessagesPerBatch messages' },
   ERR_MESSAGE_KIND: { category: 'data', summary: 'a message kind is unknown' },
   ERR_MESSAGE_INVALID: { category: 'data', summary: 'a message payload fails its codec' },
-  ERR_MESSAGE_TOO_LARGE: { category: 'data', summary: 'an outgoing message or batch does not fit in one frame' },
+  ERR_MESSAGE_TOO_LARGE: {
+    category: 'data',
+    summary: 'an outgoing message or batch does not fit in one frame',
+  },
 
   ERR_TOO_MANY_REJECTIONS: { category: 'connection', summary: 'a connection sent too many rejected frames' },
   ERR_HEARTBEAT_TIMEOUT: { category: 'connection', summary: 'no frame arrived within TimeoutMS' },
   ERR_CONNECTION_CLOSED: { category: 'connection', summary: 'the peer closed the connection' },
   ERR_CONNECTION_FAILED: { category: 'connection', summary: 'the peer could not be reached' },
   ERR_HANDSHAKE_TIMEOUT: { category: 'connection', summary: 'the handshake did not finish within TimeoutMS' },
-  ERR_HANDSHAKE_PROTOCOL: { category: 'connection', summary: 'a handshake message was missing, unexpected or malformed' },
-  ERR_HANDSHAKE_MODE: { category: 'connection', summary: 'the peers disagree on EnableEncryption or RequireCertificates' },
-  ERR_REKEY_PROTOCOL: { category: 'connection', summary: 'a key rotation message was unexpected or malformed' },
+  ERR_HANDSHAKE_PROTOCOL: {
+    category: 'connection',
+    summary: 'a handshake message was missing, unexpected or malformed',
+  },
+  ERR_HANDSHAKE_MODE: {
+    category: 'connection',
+    summary: 'the peers disagree on EnableEncryption or RequireCertificates',
+  },
+  ERR_REKEY_PROTOCOL: {
+    category: 'connection',
+    summary: 'a key rotation message was unexpected or malformed',
+  },
 
-  ERR_HANDSHAKE_SIGNATURE: { category: 'security', summary: 'the host signature over the handshake transcript is invalid' },
-  ERR_HANDSHAKE_FINISHED: { category: 'security', summary: 'a finished message does not match the transcript' },
+  ERR_HANDSHAKE_SIGNATURE: {
+    category: 'security',
+    summary: 'the host signature over the handshake transcript is invalid',
+  },
+  ERR_HANDSHAKE_FINISHED: {
+    category: 'security',
+    summary: 'a finished message does not match the transcript',
+  },
   ERR_CERT_INVALID: { category: 'security', summary: 'a certificate cannot be parsed' },
   ERR_CERT_CHAIN: { category: 'security', summary: 'a certificate was not issued by the trusted CA' },
   ERR_CERT_EXPIRED: { category: 'security', summary: 'a certificate is outside its validity period' },
-  ERR_CERT_SUBJECT: { category: 'security', summary: 'a certificate names another host than the one expected' },
+  ERR_CERT_SUBJECT: {
+    category: 'security',
+    summary: 'a certificate names another host than the one expected',
+  },
   ERR_CSR_SIGNATURE: { category: 'security', summary: 'a certificate signing request has a bad signature' },
   ERR_CSR_SUBJECT: { category: 'security', summary: 'a certificate signing request names another subject' },
   ERR_TICKET_MALFORMED: { category: 'security', summary: 'a ticket is not a well-formed JWT' },
-  ERR_TICKET_SIGNATURE: { category: 'security', summary: 'a ticket signature does not verify with the coordinator key' },
+  ERR_TICKET_SIGNATURE: {
+    category: 'security',
+    summary: 'a ticket signature does not verify with the coordinator key',
+  },
   ERR_TICKET_EXPIRED: { category: 'security', summary: 'a ticket has expired' },
   ERR_TICKET_AUDIENCE: { category: 'security', summary: 'a ticket was issued for another host' },
-  ERR_TICKET_CLAIMS: { category: 'security', summary: 'a ticket lacks a required claim or has one of the wrong type' },
+  ERR_TICKET_CLAIMS: {
+    category: 'security',
+    summary: 'a ticket lacks a required claim or has one of the wrong type',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -77,8 +113,11 @@ export class P2PError extends Error {
 }
 
 /** Builds a P2PError; a short form for the many decode paths. */
-export const p2pError = (code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): P2PError =>
-  details === undefined ? new P2PError(code, message) : new P2PError(code, message, details);
+export const p2pError = (
+  code: ErrorCode,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+): P2PError => (details === undefined ? new P2PError(code, message) : new P2PError(code, message, details));
 
 /** True for errors that must not be retried against the same peer (DESIGN §4, the seed's SecurityError). */
 export const isSecurityError = (error: unknown): boolean =>
@@ -86,4 +125,11 @@ export const isSecurityError = (error: unknown): boolean =>
 
 /** Any thrown value as a P2PError, so streams downstream only ever see coded errors. */
 export const toP2PError = (error: unknown, fallback: ErrorCode = 'ERR_CONNECTION_FAILED'): P2PError =>
-  error instanceof P2PError ? error : p2pError(fallback, error instanceof Error ? error.message : String(error));
+  error instanceof P2PError
+    ? error
+    : p2pError(fallback, error instanceof Error ? error.message : String(error));
+
+/** Where pipeline stages report data errors: counted and logged by the owner, while the stream goes on. */
+export type RejectionSink = (error: P2PError) => void;
+
+export const ignoreRejection: RejectionSink = () => undefined;

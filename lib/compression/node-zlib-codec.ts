@@ -14,7 +14,9 @@ export const nodeZlibCodec: DeflateCodec = {
       const code = (error as { code?: string }).code;
       return code === 'ERR_BUFFER_TOO_LARGE'
         ? either.left(p2pError('ERR_INFLATE_LIMIT', `compressed body inflates past ${maxBytes} bytes`))
-        : either.left(p2pError('ERR_INFLATE_CORRUPT', `compressed body is not valid deflate (${code ?? 'error'})`));
+        : either.left(
+            p2pError('ERR_INFLATE_CORRUPT', `compressed body is not valid deflate (${code ?? 'error'})`),
+          );
     }
   },
 };

@@ -27,8 +27,13 @@ export const pakoCodec: DeflateCodec = {
       }
       throw error;
     }
-    if (inflator.err !== 0) {
-      return either.left(p2pError('ERR_INFLATE_CORRUPT', `compressed body is not valid deflate (${inflator.msg || 'truncated'})`));
+    if (inflator.err !== pako.constants.Z_OK) {
+      return either.left(
+        p2pError(
+          'ERR_INFLATE_CORRUPT',
+          `compressed body is not valid deflate (${inflator.msg || 'truncated'})`,
+        ),
+      );
     }
     return either.right(Buffer.concat(chunks, total));
   },

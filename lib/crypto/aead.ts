@@ -52,7 +52,10 @@ export const open = (key: DirectionKey, frame: Frame): either.Either<P2PError, B
     return either.right(tail.length === 0 ? head : Buffer.concat([head, tail]));
   } catch {
     return either.left(
-      p2pError('ERR_FRAME_AUTH', `frame epoch ${frame.header.epoch} seq ${frame.header.seq} failed authentication`),
+      p2pError(
+        'ERR_FRAME_AUTH',
+        `frame epoch ${frame.header.epoch} seq ${frame.header.seq} failed authentication`,
+      ),
     );
   }
 };

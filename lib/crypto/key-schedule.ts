@@ -79,7 +79,11 @@ const split = (okm: Buffer, epoch: number): EpochKeys & { rest: Buffer } => {
  */
 export const deriveSessionKeys = (secret: Buffer, transcript: Buffer): SessionKeys => {
   const { rest, ...keys } = split(expand(secret, transcript, 'session', 0), 0);
-  return { ...keys, clientFinishedKey: rest.subarray(0, KEY_BYTES), hostFinishedKey: rest.subarray(KEY_BYTES) };
+  return {
+    ...keys,
+    clientFinishedKey: rest.subarray(0, KEY_BYTES),
+    hostFinishedKey: rest.subarray(KEY_BYTES),
+  };
 };
 
 /**

@@ -87,7 +87,8 @@ export const issueHostCertificate = (
   } catch {
     return either.left(p2pError('ERR_CSR_SIGNATURE', 'certificate signing request cannot be parsed'));
   }
-  if (!csr.verify()) return either.left(p2pError('ERR_CSR_SIGNATURE', 'certificate signing request signature is invalid'));
+  if (!csr.verify())
+    return either.left(p2pError('ERR_CSR_SIGNATURE', 'certificate signing request signature is invalid'));
   const subject = csr.subject.getField('CN') as { value?: unknown } | null;
   if (subject?.value !== options.hostId || csr.subject.attributes.length !== 1) {
     return either.left(
@@ -148,7 +149,11 @@ const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as cons
 export const signWithKey = (privateKeyPem: string, data: Uint8Array): Buffer =>
   sign('sha256', data, { key: privateKeyPem, ...PSS });
 
-export const verifyWithCertificate = (cert: X509Certificate, data: Uint8Array, signature: Uint8Array): boolean => {
+export const verifyWithCertificate = (
+  cert: X509Certificate,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean => {
   try {
     return verify('sha256', data, { key: cert.publicKey, ...PSS }, signature);
   } catch {

@@ -1,4 +1,12 @@
-import { type KeyLike, SignJWT, errors as joseErrors, exportSPKI, generateKeyPair, importSPKI, jwtVerify } from 'jose';
+import {
+  type KeyLike,
+  SignJWT,
+  errors as joseErrors,
+  exportSPKI,
+  generateKeyPair,
+  importSPKI,
+  jwtVerify,
+} from 'jose';
 import { either } from 'fp-ts';
 import { type P2PError, p2pError } from '../errors.js';
 
@@ -63,7 +71,10 @@ const codeFor = (error: unknown): P2PError => {
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
     return p2pError('ERR_TICKET_SIGNATURE', 'ticket signature does not verify');
   }
-  return p2pError('ERR_TICKET_MALFORMED', `ticket is malformed: ${error instanceof Error ? error.message : 'unknown'}`);
+  return p2pError(
+    'ERR_TICKET_MALFORMED',
+    `ticket is malformed: ${error instanceof Error ? error.message : 'unknown'}`,
+  );
 };
 
 /**
@@ -85,7 +96,12 @@ export const verifyTicket = async (
       requiredClaims: ['sub', 'exp', 'aud'],
     });
     const { sub, map, epoch, exp } = payload;
-    if (typeof sub !== 'string' || typeof map !== 'string' || typeof epoch !== 'number' || typeof exp !== 'number') {
+    if (
+      typeof sub !== 'string' ||
+      typeof map !== 'string' ||
+      typeof epoch !== 'number' ||
+      typeof exp !== 'number'
+    ) {
       return either.left(p2pError('ERR_TICKET_CLAIMS', 'ticket lacks player, map or epoch'));
     }
     return either.right({ player: sub, map, host: expectations.audience, mapEpoch: epoch, expiresAt: exp });

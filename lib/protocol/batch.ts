@@ -13,7 +13,7 @@ const ENTRY_BYTES = 5;
  */
 export const encodeBatch = (
   messages: readonly Message[],
-  limits: ProtocolLimits,
+  limits: Pick<ProtocolLimits, 'maxMessagesPerBatch' | 'maxInflatedBytes'>,
 ): either.Either<P2PError, Buffer> => {
   if (messages.length > limits.maxMessagesPerBatch) {
     return either.left(
@@ -24,7 +24,9 @@ export const encodeBatch = (
   const total = payloads.reduce((sum, p) => sum + ENTRY_BYTES + p.length, COUNT_BYTES);
   // The frame may be compressed, but the peer also bounds the inflated size, so the raw batch must fit it.
   if (total > limits.maxInflatedBytes) {
-    return either.left(p2pError('ERR_MESSAGE_TOO_LARGE', `batch of ${total} bytes exceeds ${limits.maxInflatedBytes}`));
+    return either.left(
+      p2pError('ERR_MESSAGE_TOO_LARGE', `batch of ${total} bytes exceeds ${limits.maxInflatedBytes}`),
+    );
   }
   const body = Buffer.allocUnsafe(total);
   body.writeUInt16BE(messages.length, 0);
@@ -50,11 +52,16 @@ export interface DecodedBatch {
  * batch; a message that fails its codec is rejected alone. Never throws.
  * Left codes: ERR_BATCH_MALFORMED, ERR_BATCH_TOO_MANY.
  */
-export const decodeBatch = (body: Buffer, limits: ProtocolLimits): either.Either<P2PError, DecodedBatch> => {
+export const decodeBatch = (
+  body: Buffer,
+  limits: Pick<ProtocolLimits, 'maxMessagesPerBatch'>,
+): either.Either<P2PError, DecodedBatch> => {
   if (body.length < COUNT_BYTES) return either.left(p2pError('ERR_BATCH_MALFORMED', 'batch has no count'));
   const count = body.readUInt16BE(0);
   if (count > limits.maxMessagesPerBatch) {
-    return either.left(p2pError('ERR_BATCH_TOO_MANY', `batch of ${count} exceeds ${limits.maxMessagesPerBatch}`));
+    return either.left(
+      p2pError('ERR_BATCH_TOO_MANY', `batch of ${count} exceeds ${limits.maxMessagesPerBatch}`),
+    );
   }
   const messages: Message[] = [];
   const rejected: P2PError[] = [];
@@ -67,7 +74,9 @@ export const decodeBatch = (body: Buffer, limits: ProtocolLimits): either.Either
     const length = body.readUInt32BE(at + 1);
     const start = at + ENTRY_BYTES;
     if (length > body.length - start) {
-      return either.left(p2pError('ERR_BATCH_MALFORMED', `message ${i} claims ${length} bytes past the batch end`));
+      return either.left(
+        p2pError('ERR_BATCH_MALFORMED', `message ${i} claims ${length} bytes past the batch end`),
+      );
     }
     const decoded = decodePayload(kindByte, body, start, start + length);
     if (either.isRight(decoded)) messages.push(decoded.right);
@@ -75,7 +84,9 @@ export const decodeBatch = (body: Buffer, limits: ProtocolLimits): either.Either
     at = start + length;
   }
   if (at !== body.length) {
-    return either.left(p2pError('ERR_BATCH_MALFORMED', `${body.length - at} trailing bytes after ${count} messages`));
+    return either.left(
+      p2pError('ERR_BATCH_MALFORMED', `${body.length - at} trailing bytes after ${count} messages`),
+    );
   }
   return either.right({ messages, rejected });
 };

@@ -5,7 +5,11 @@ import * as t from 'io-ts';
  * also its tag in the union `ControlMessage`.
  */
 
-const Base64 = t.refinement(t.string, (s) => /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0, 'Base64');
+const Base64 = t.refinement(
+  t.string,
+  (s) => /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0,
+  'Base64',
+);
 const Uint32 = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff, 'Uint32');
 const Finite = t.refinement(t.number, Number.isFinite, 'Finite');
 const Hash = t.refinement(t.string, (s) => /^[0-9a-f]{16}$/.test(s), 'Hash');

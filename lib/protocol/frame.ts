@@ -68,10 +68,14 @@ const isFrameType = (n: number): n is FrameType =>
  */
 export const decodeFrame = (bytes: Buffer, maxFrameBytes: number): either.Either<P2PError, Frame> => {
   if (bytes.length > maxFrameBytes) {
-    return either.left(p2pError('ERR_FRAME_TOO_LARGE', `frame of ${bytes.length} bytes exceeds ${maxFrameBytes}`));
+    return either.left(
+      p2pError('ERR_FRAME_TOO_LARGE', `frame of ${bytes.length} bytes exceeds ${maxFrameBytes}`),
+    );
   }
   if (bytes.length < HEADER_BYTES) {
-    return either.left(p2pError('ERR_FRAME_TRUNCATED', `frame of ${bytes.length} bytes is shorter than its header`));
+    return either.left(
+      p2pError('ERR_FRAME_TRUNCATED', `frame of ${bytes.length} bytes is shorter than its header`),
+    );
   }
   const version = bytes[0] as number;
   const type = bytes[1] as number;
@@ -95,3 +99,15 @@ export const decodeFrame = (bytes: Buffer, maxFrameBytes: number): either.Either
   };
   return either.right({ header, aad: bytes.subarray(0, HEADER_BYTES), body: bytes.subarray(HEADER_BYTES) });
 };
+
+/** A frame body once authenticated (or a plain frame's body), with the header it came under. */
+export interface OpenedFrame {
+  readonly header: FrameHeader;
+  readonly body: Buffer;
+}
+
+/** An outgoing body before sealing: the flags say what was done to it (compressed or not). */
+export interface FrameBody {
+  readonly flags: number;
+  readonly body: Buffer;
+}

@@ -171,7 +171,8 @@ const readEntity = (b: Buffer, o: number): EntityState | string => {
 // removed count u16, removed ids u32 each.
 export const DeltaCodec: BinaryCodec<DeltaMessage> = {
   name: 'delta',
-  size: (m) => 13 + (m.hash === null ? 0 : 8) + 2 + m.entities.length * ENTITY_BYTES + 2 + m.removed.length * 4,
+  size: (m) =>
+    13 + (m.hash === null ? 0 : 8) + 2 + m.entities.length * ENTITY_BYTES + 2 + m.removed.length * 4,
   write: (m, b, o) => {
     b.writeUInt32BE(m.tick, o);
     b.writeUInt32BE(m.baseTick, o + 4);

@@ -2,7 +2,7 @@ import { either } from 'fp-ts';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { type P2PError, p2pError } from '../errors.js';
-import { CONTROL_CODECS, type ControlKind, type ControlMessage } from './control-codecs.js';
+import { CONTROL_CODECS, type ControlMessage } from './control-codecs.js';
 import {
   AckCodec,
   AppCodec,
@@ -80,7 +80,8 @@ export const decodePayload = (
   end: number,
 ): either.Either<P2PError, Message> => {
   const kind = KIND_BY_BYTE.get(kindByte);
-  if (kind === undefined) return either.left(p2pError('ERR_MESSAGE_KIND', `unknown message kind ${kindByte}`));
+  if (kind === undefined)
+    return either.left(p2pError('ERR_MESSAGE_KIND', `unknown message kind ${kindByte}`));
   if (isHot(kind)) {
     const decoded = HOT_CODECS[kind].read(source, offset, end);
     return either.isRight(decoded)
@@ -93,14 +94,16 @@ export const decodePayload = (
   } catch {
     return either.left(p2pError('ERR_MESSAGE_INVALID', `${kind}: payload is not JSON`, { kind }));
   }
-  const codec = CONTROL_CODECS[kind as ControlKind] as unknown as t.Decoder<unknown, ControlMessage>;
+  const codec = CONTROL_CODECS[kind] as unknown as t.Decoder<unknown, ControlMessage>;
   const decoded = codec.decode(json);
   if (either.isLeft(decoded)) {
     const reasons = PathReporter.report(decoded).join('; ');
     return either.left(p2pError('ERR_MESSAGE_INVALID', `${kind}: ${reasons}`, { kind }));
   }
   if (decoded.right.kind !== kind) {
-    return either.left(p2pError('ERR_MESSAGE_INVALID', `${kind}: payload names kind ${decoded.right.kind}`, { kind }));
+    return either.left(
+      p2pError('ERR_MESSAGE_INVALID', `${kind}: payload names kind ${decoded.right.kind}`, { kind }),
+    );
   }
   return either.right(decoded.right);
 };

@@ -1,0 +1,5 @@
+export * from './aead.js';
+export * from './key-schedule.js';
+export * from './key-ring.js';
+export * from './pki.js';
+export * from './tickets.js';

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { either } from 'fp-ts';
+import { DEFAULT_LIMITS, type Message, decodeBatch, encodeBatch } from '../../../lib/protocol/index.js';
+
+const entity = { id: 7, kind: 'npc' as const, x: 1.5, y: -2.25, vx: 0.5, vy: 0, hp: 100 };
+
+const samples: Message[] = [
+  { kind: 'input', seq: 1, tick: 40, dx: 0.5, dy: -1 },
+  { kind: 'delta', tick: 41, baseTick: 39, lastInput: 1, hash: '0123456789abcdef', entities: [entity], removed: [3, 4] },
+  { kind: 'delta', tick: 42, baseTick: 41, lastInput: 1, hash: null, entities: [], removed: [] },
+  { kind: 'ack', tick: 41 },
+  { kind: 'ping', id: 9, time: 1234.5 },
+  { kind: 'pong', id: 9, time: 1234.5 },
+  { kind: 'app', payload: Buffer.from('custom') },
+  { kind: 'hello', version: 1, ticket: 'a.b.c', publicKey: 'AAAA', nonce: 'AAAA', encryption: true, certificates: true },
+  { kind: 'welcome', hostId: 'h1', certificate: 'PEM', publicKey: 'AAAA', nonce: 'AAAA', signature: 'AAAA' },
+  { kind: 'finished', verify: 'AAAA' },
+  { kind: 'full_state', tick: 5, lastInput: 0, hash: '0123456789abcdef', entities: [entity], players: { ann: 7 } },
+  {
+    kind: 'checkpoint',
+    map: 'm',
+    epoch: 2,
+    tick: 100,
+    hash: '0123456789abcdef',
+    lastInputs: { ann: 3 },
+    signature: 'AAAA',
+  },
+  { kind: 'resync_request', reason: 'DESYNC', tick: 5 },
+  { kind: 'rekey', epoch: 1, publicKey: 'AAAA' },
+  { kind: 'error', code: 'ERR_X', message: 'm' },
+  { kind: 'bye', reason: 'done' },
+];
+
+const decode = (body: Buffer) => {
+  const result = decodeBatch(body, DEFAULT_LIMITS);
+  if (either.isLeft(result)) throw result.left;
+  return result.right;
+};
+
+const encode = (messages: readonly Message[]) => {
+  const result = encodeBatch(messages, DEFAULT_LIMITS);
+  if (either.isLeft(result)) throw result.left;
+  return result.right;
+};
+
+describe('message codecs', () => {
+  it('should round-trip every message kind through one batch', () => {
+    const { messages, rejected } = decode(encode(samples));
+    expect(rejected).to.deep.equal([]);
+    expect(messages).to.deep.equal(samples);
+  });
+
+  it('should keep hot messages compact', () => {
+    expect(encode([{ kind: 'input', seq: 1, tick: 2, dx: 0, dy: 0 }]).length).to.equal(2 + 5 + 16);
+    expect(encode([{ kind: 'ack', tick: 1 }]).length).to.equal(2 + 5 + 4);
+  });
+
+  describe('with bad input', () => {
+    it('should reject a truncated batch whole', () => {
+      const body = encode(samples);
+      const result = decodeBatch(body.subarray(0, body.length - 3), DEFAULT_LIMITS);
+      expect(either.isLeft(result) && result.left.code).to.equal('ERR_BATCH_MALFORMED');
+    });
+
+    it('should reject trailing bytes', () => {
+      const result = decodeBatch(Buffer.concat([encode(samples), Buffer.alloc(1)]), DEFAULT_LIMITS);
+      expect(either.isLeft(result) && result.left.code).to.equal('ERR_BATCH_MALFORMED');
+    });
+
+    it('should reject a count above the limit without reading on', () => {
+      const result = decodeBatch(encode(samples), { maxMessagesPerBatch: 3 });
+      expect(either.isLeft(result) && result.left.code).to.equal('ERR_BATCH_TOO_MANY');
+    });
+
+    it('should reject one message that fails its codec and keep its neighbours', () => {
+      const body = encode([{ kind: 'ack', tick: 1 }, { kind: 'bye', reason: 'x' }, { kind: 'ack', tick: 2 }]);
+      // Corrupt the bye's JSON: replace its first byte ('{') with a space.
+      const at = body.indexOf('{"kind"');
+      body[at] = 0x20;
+      body[at + 1] = 0x20;
+      const { messages, rejected } = decode(body);
+      expect(messages).to.deep.equal([
+        { kind: 'ack', tick: 1 },
+        { kind: 'ack', tick: 2 },
+      ]);
+      expect(rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_INVALID']);
+    });
+
+    it('should reject a control message whose fields fail io-ts', () => {
+      const body = encode([{ kind: 'rekey', epoch: 1, publicKey: 'AAAA' }]);
+      const json = Buffer.from(JSON.stringify({ kind: 'rekey', epoch: -1, publicKey: 'AAAA' }));
+      const forged = Buffer.concat([body.subarray(0, 3), Buffer.alloc(4), json]);
+      forged.writeUInt32BE(json.length, 3);
+      const { rejected } = decode(forged);
+      expect(rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_INVALID']);
+      expect(rejected[0]?.message).to.contain('rekey');
+    });
+
+    it('should reject an unknown kind byte', () => {
+      const body = encode([{ kind: 'ack', tick: 1 }]);
+      body[2] = 99;
+      expect(decode(body).rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_KIND']);
+    });
+
+    it('should reject a hot message of the wrong length', () => {
+      const body = encode([{ kind: 'ack', tick: 1 }]);
+      const short = Buffer.concat([body.subarray(0, 3), Buffer.from([0, 0, 0, 3]), body.subarray(7, 10)]);
+      expect(decode(short).rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_INVALID']);
+    });
+
+    it('should reject a delta whose entity list overruns the payload', () => {
+      const body = encode([{ kind: 'delta', tick: 1, baseTick: 0, lastInput: 0, hash: null, entities: [], removed: [] }]);
+      body.writeUInt16BE(50, 7 + 13); // entity count far beyond the payload
+      expect(decode(body).rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_INVALID']);
+    });
+
+    it('should refuse to encode a batch past the inflated-size limit', () => {
+      const big = { kind: 'app' as const, payload: Buffer.alloc(2048) };
+      const result = encodeBatch([big], { maxMessagesPerBatch: 10, maxInflatedBytes: 1024 });
+      expect(either.isLeft(result) && result.left.code).to.equal('ERR_MESSAGE_TOO_LARGE');
+    });
+  });
+});
