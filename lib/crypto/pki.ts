@@ -66,6 +66,15 @@ export const createCsr = (hostId: string, keys: KeyPairPem): string => {
   return forge.pki.certificationRequestToPem(csr);
 };
 
+// forge throws, rather than returning false, on some corrupted signatures.
+const verifiesItself = (csr: forge.pki.CertificateSigningRequest): boolean => {
+  try {
+    return csr.verify();
+  } catch {
+    return false;
+  }
+};
+
 export interface IssueOptions {
   readonly hostId: string;
   readonly validitySeconds: number;
@@ -87,8 +96,9 @@ export const issueHostCertificate = (
   } catch {
     return either.left(p2pError('ERR_CSR_SIGNATURE', 'certificate signing request cannot be parsed'));
   }
-  if (!csr.verify())
+  if (!verifiesItself(csr)) {
     return either.left(p2pError('ERR_CSR_SIGNATURE', 'certificate signing request signature is invalid'));
+  }
   const subject = csr.subject.getField('CN') as { value?: unknown } | null;
   if (subject?.value !== options.hostId || csr.subject.attributes.length !== 1) {
     return either.left(

@@ -6,16 +6,39 @@ const entity = { id: 7, kind: 'npc' as const, x: 1.5, y: -2.25, vx: 0.5, vy: 0, 
 
 const samples: Message[] = [
   { kind: 'input', seq: 1, tick: 40, dx: 0.5, dy: -1 },
-  { kind: 'delta', tick: 41, baseTick: 39, lastInput: 1, hash: '0123456789abcdef', entities: [entity], removed: [3, 4] },
+  {
+    kind: 'delta',
+    tick: 41,
+    baseTick: 39,
+    lastInput: 1,
+    hash: '0123456789abcdef',
+    entities: [entity],
+    removed: [3, 4],
+  },
   { kind: 'delta', tick: 42, baseTick: 41, lastInput: 1, hash: null, entities: [], removed: [] },
   { kind: 'ack', tick: 41 },
   { kind: 'ping', id: 9, time: 1234.5 },
   { kind: 'pong', id: 9, time: 1234.5 },
   { kind: 'app', payload: Buffer.from('custom') },
-  { kind: 'hello', version: 1, ticket: 'a.b.c', publicKey: 'AAAA', nonce: 'AAAA', encryption: true, certificates: true },
+  {
+    kind: 'hello',
+    version: 1,
+    ticket: 'a.b.c',
+    publicKey: 'AAAA',
+    nonce: 'AAAA',
+    encryption: true,
+    certificates: true,
+  },
   { kind: 'welcome', hostId: 'h1', certificate: 'PEM', publicKey: 'AAAA', nonce: 'AAAA', signature: 'AAAA' },
   { kind: 'finished', verify: 'AAAA' },
-  { kind: 'full_state', tick: 5, lastInput: 0, hash: '0123456789abcdef', entities: [entity], players: { ann: 7 } },
+  {
+    kind: 'full_state',
+    tick: 5,
+    lastInput: 0,
+    hash: '0123456789abcdef',
+    entities: [entity],
+    players: { ann: 7 },
+  },
   {
     kind: 'checkpoint',
     map: 'm',
@@ -73,7 +96,11 @@ describe('message codecs', () => {
     });
 
     it('should reject one message that fails its codec and keep its neighbours', () => {
-      const body = encode([{ kind: 'ack', tick: 1 }, { kind: 'bye', reason: 'x' }, { kind: 'ack', tick: 2 }]);
+      const body = encode([
+        { kind: 'ack', tick: 1 },
+        { kind: 'bye', reason: 'x' },
+        { kind: 'ack', tick: 2 },
+      ]);
       // Corrupt the bye's JSON: replace its first byte ('{') with a space.
       const at = body.indexOf('{"kind"');
       body[at] = 0x20;
@@ -109,7 +136,9 @@ describe('message codecs', () => {
     });
 
     it('should reject a delta whose entity list overruns the payload', () => {
-      const body = encode([{ kind: 'delta', tick: 1, baseTick: 0, lastInput: 0, hash: null, entities: [], removed: [] }]);
+      const body = encode([
+        { kind: 'delta', tick: 1, baseTick: 0, lastInput: 0, hash: null, entities: [], removed: [] },
+      ]);
       body.writeUInt16BE(50, 7 + 13); // entity count far beyond the payload
       expect(decode(body).rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_INVALID']);
     });
