@@ -80,10 +80,10 @@ describe('decrypt', () => {
   it('should error when the keys stream errors, and unsubscribe from both', () => {
     testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
       const keys$ = hot('k--#', { k: [k0] });
-      const source = hot('-----');
+      const source = hot<Buffer>('-----');
       expectObservable(run(source, keys$, () => undefined)).toBe('---#');
       expectSubscriptions(source.subscriptions).toBe('^--!');
-      const source2 = hot('----');
+      const source2 = hot<Buffer>('----');
       const keys2$ = hot('k---', { k: [k0] });
       expectObservable(
         run(source2, keys2$, () => undefined),

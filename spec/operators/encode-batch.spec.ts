@@ -11,7 +11,7 @@ describe('encodeBatch', () => {
   it('should encode batches and reject those the peer would refuse', () => {
     const codes: string[] = [];
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('a-b-c-d|', {
+      const source = cold<Message[]>('a-b-c-d|', {
         a: [ack(1), ack(2)],
         b: [ack(1), ack(2), ack(3)],
         c: [{ kind: 'app', payload: Buffer.alloc(2000) }],
@@ -31,8 +31,8 @@ describe('encodeBatch', () => {
 
   it('should pass errors through and unsubscribe', () => {
     testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
-      expectObservable(cold('-#').pipe(encodeBatch({ limits }))).toBe('-#');
-      const source = hot('---');
+      expectObservable(cold<Message[]>('-#').pipe(encodeBatch({ limits }))).toBe('-#');
+      const source = hot<Message[]>('---');
       expectObservable(source.pipe(encodeBatch({ limits })), '^!').toBe('--');
       expectSubscriptions(source.subscriptions).toBe('^!');
     });

@@ -2,7 +2,7 @@ import { either } from 'fp-ts';
 import { catchError, map, of } from 'rxjs';
 import type { P2PError } from '../../lib/errors.js';
 import { open } from '../../lib/crypto/aead.js';
-import { FrameType, decodeFrame } from '../../lib/protocol/frame.js';
+import { type FrameBody, FrameType, decodeFrame } from '../../lib/protocol/frame.js';
 import { encrypt } from '../../operators/encrypt.js';
 import { testScheduler } from '../support/marbles.js';
 import { directionKey } from '../support/keys.js';
@@ -62,8 +62,8 @@ describe('encrypt', () => {
 
   it('should pass source errors through and unsubscribe', () => {
     testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
-      expectObservable(cold('-#').pipe(encrypt({ sendKey$: cold('k', { k: k0 }) }))).toBe('-#');
-      const source = hot('---');
+      expectObservable(cold<FrameBody>('-#').pipe(encrypt({ sendKey$: cold('k', { k: k0 }) }))).toBe('-#');
+      const source = hot<FrameBody>('---');
       expectObservable(source.pipe(encrypt({ sendKey$: cold('k', { k: k0 }) })), '^!').toBe('--');
       expectSubscriptions(source.subscriptions).toBe('^!');
     });
