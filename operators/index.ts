@@ -12,3 +12,5 @@ export * from './retry-backoff.js';
 export * from './failover.js';
 export * from './heartbeat-timeout.js';
 export * from './rotate-keys.js';
+export * from './rejection-budget.js';
+export * from './deadline.js';

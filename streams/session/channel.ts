@@ -1,0 +1,231 @@
+import {
+  BehaviorSubject,
+  Observable,
+  type SchedulerLike,
+  Subject,
+  Subscription,
+  asyncScheduler,
+  distinctUntilChanged,
+  filter,
+  interval,
+  map,
+  mergeMap,
+  scan,
+  skip,
+  timer,
+} from 'rxjs';
+import { type P2PError, p2pError } from '../../lib/errors.js';
+import {
+  type EpochKeys,
+  deriveNextEpoch,
+  finishedMac,
+  generateKeyShare,
+  macEquals,
+  sharedSecret,
+} from '../../lib/crypto/key-schedule.js';
+import { type KeyRing, createKeyRing, expireEpoch, rotateKeyRing } from '../../lib/crypto/key-ring.js';
+import type { RekeyMessage } from '../../lib/protocol/control-codecs.js';
+import type { Message } from '../../lib/protocol/messages.js';
+import { heartbeatTimeout } from '../../operators/heartbeat-timeout.js';
+import { rejectionBudget } from '../../operators/rejection-budget.js';
+import { rotateKeys } from '../../operators/rotate-keys.js';
+import type { Duplex } from './duplex.js';
+import type { HandshakeResult } from './handshake.js';
+import { inboundPipeline } from './inbound.js';
+import { outboundPipeline } from './outbound.js';
+import type { SessionSettings } from './settings.js';
+
+/** What an established channel reports. Keys never appear here: events are logged and recorded. */
+export type ChannelEvent =
+  | { readonly type: 'established'; readonly hostId: string; readonly player: string | null }
+  | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'rejected'; readonly error: P2PError }
+  | { readonly type: 'epoch'; readonly epoch: number };
+
+export interface ChannelConfig {
+  readonly settings: SessionSettings;
+  readonly handshake: HandshakeResult;
+  /** The caller's messages; subscribed once the peer's finished message has verified. */
+  readonly outbox$: Observable<Message>;
+  /** Ping period on an established channel; defaults to a quarter of `timeoutMs`. */
+  readonly keepaliveMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+type KeyEvent = { readonly type: 'rotate'; readonly keys: EpochKeys } | { readonly type: 'expire'; readonly epoch: number };
+
+const ringReducer =
+  (role: HandshakeResult['role']) =>
+  (ring: KeyRing, event: KeyEvent): KeyRing =>
+    event.type === 'rotate' ? rotateKeyRing(ring, role, event.keys) : expireEpoch(ring, event.epoch);
+
+/**
+ * The secure channel over a duplex after the handshake (DESIGN §3–§4): both sides first exchange finished
+ * messages under the new keys, then messages flow through the inbound and outbound pipelines. The channel
+ * answers pings, drives key rotation (the client initiates every `rotationIntervalMs`; the host answers), keeps
+ * the previous epoch's receive key for `keyGraceMs`, and sends keepalive pings.
+ *
+ * Errors (connection errors): ERR_HANDSHAKE_FINISHED, ERR_HANDSHAKE_PROTOCOL, ERR_REKEY_PROTOCOL,
+ * ERR_TOO_MANY_REJECTIONS, ERR_HEARTBEAT_TIMEOUT, and the duplex's own. Completes when the duplex closes from
+ * this side. Unsubscribing stops timers and pipelines; the duplex belongs to the caller.
+ */
+export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<ChannelEvent> =>
+  new Observable<ChannelEvent>((subscriber) => {
+    const { settings, handshake } = config;
+    const { role, keys, transcript } = handshake;
+    const scheduler = config.scheduler ?? asyncScheduler;
+    const subscriptions = new Subscription();
+    const fail = (error: P2PError) => subscriber.error(error);
+
+    // Key state is derived: every rotation and grace expiry is an event, the ring is their scan.
+    const keyEvents$ = new Subject<KeyEvent>();
+    const ring$ = new BehaviorSubject<KeyRing>(createKeyRing(role, keys));
+    subscriptions.add(keyEvents$.pipe(scan(ringReducer(role), ring$.value)).subscribe((ring) => ring$.next(ring)));
+    subscriptions.add(
+      keyEvents$
+        .pipe(
+          filter((event) => event.type === 'rotate'),
+          mergeMap((event) => timer(settings.keyGraceMs, scheduler).pipe(map(() => event.keys.epoch - 1))),
+        )
+        .subscribe((epoch) => keyEvents$.next({ type: 'expire', epoch })),
+    );
+    const epoch$ = ring$.pipe(
+      map((ring) => ring.current.epoch),
+      distinctUntilChanged(),
+    );
+    subscriptions.add(epoch$.pipe(skip(1)).subscribe((epoch) => subscriber.next({ type: 'epoch', epoch })));
+
+    const rejected$ = new Subject<P2PError>();
+    subscriptions.add(rejected$.subscribe((error) => subscriber.next({ type: 'rejected', error })));
+    subscriptions.add(
+      rejected$
+        .pipe(rejectionBudget({ max: settings.maxRejections, windowMs: settings.rejectWindowMs, scheduler }))
+        .subscribe({ error: fail }),
+    );
+
+    const out$ = new Subject<Message>();
+    const send = (message: Message) => out$.next(message);
+    subscriptions.add(
+      out$
+        .pipe(
+          outboundPipeline({
+            settings,
+            sendKey$: ring$.pipe(map((ring) => ring.send)),
+            onReject: (error) => rejected$.next(error),
+            scheduler,
+          }),
+        )
+        .subscribe({ next: (frame) => duplex.send(frame), error: fail }),
+    );
+
+    let pendingRekey: { readonly epoch: number; readonly share: ReturnType<typeof generateKeyShare> } | null = null;
+    const nextEpochKeys = (share: ReturnType<typeof generateKeyShare>, message: RekeyMessage): EpochKeys | null => {
+      try {
+        return deriveNextEpoch(
+          sharedSecret(share, Buffer.from(message.publicKey, 'base64')),
+          ring$.value.current,
+          message.epoch,
+        );
+      } catch {
+        fail(p2pError('ERR_REKEY_PROTOCOL', 'rekey key share is malformed'));
+        return null;
+      }
+    };
+    const initiateRekey = (epoch: number) => {
+      if (pendingRekey !== null) return;
+      pendingRekey = { epoch, share: generateKeyShare() };
+      send({ kind: 'rekey', epoch, publicKey: pendingRekey.share.publicKey.toString('base64') });
+    };
+    const answerRekey = (message: RekeyMessage) => {
+      if (role === 'host') {
+        if (message.epoch !== ring$.value.current.epoch + 1) {
+          fail(p2pError('ERR_REKEY_PROTOCOL', `rekey to epoch ${message.epoch} from ${ring$.value.current.epoch}`));
+          return;
+        }
+        const share = generateKeyShare();
+        const next = nextEpochKeys(share, message);
+        if (next === null) return;
+        // Urgent: flushed and sealed under the old key before the switch below, the last frame of its epoch.
+        send({ kind: 'rekey', epoch: message.epoch, publicKey: share.publicKey.toString('base64') });
+        keyEvents$.next({ type: 'rotate', keys: next });
+        return;
+      }
+      if (pendingRekey === null || message.epoch !== pendingRekey.epoch) {
+        fail(p2pError('ERR_REKEY_PROTOCOL', `unexpected rekey to epoch ${message.epoch}`));
+        return;
+      }
+      const next = nextEpochKeys(pendingRekey.share, message);
+      pendingRekey = null;
+      if (next !== null) keyEvents$.next({ type: 'rotate', keys: next });
+    };
+
+    const [ownFinishedKey, peerFinishedKey] =
+      role === 'client' ? [keys.clientFinishedKey, keys.hostFinishedKey] : [keys.hostFinishedKey, keys.clientFinishedKey];
+    let established = false;
+    const establish = (message: Message) => {
+      if (message.kind !== 'finished') {
+        fail(p2pError('ERR_HANDSHAKE_PROTOCOL', `expected finished, got ${message.kind}`));
+        return;
+      }
+      if (!macEquals(Buffer.from(message.verify, 'base64'), finishedMac(peerFinishedKey, transcript))) {
+        fail(p2pError('ERR_HANDSHAKE_FINISHED', 'peer finished message does not match the transcript'));
+        return;
+      }
+      established = true;
+      subscriber.next({ type: 'established', hostId: handshake.hostId, player: handshake.ticket?.player ?? null });
+      subscriptions.add(config.outbox$.subscribe({ next: send, error: fail }));
+      const keepaliveMs = config.keepaliveMs ?? Math.max(1, Math.floor(settings.timeoutMs / 4));
+      subscriptions.add(
+        interval(keepaliveMs, scheduler).subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),
+      );
+      if (role === 'client') {
+        subscriptions.add(
+          epoch$.pipe(rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler })).subscribe(initiateRekey),
+        );
+      }
+    };
+
+    const onMessage = (message: Message) => {
+      if (!established) {
+        establish(message);
+        return;
+      }
+      switch (message.kind) {
+        case 'rekey':
+          answerRekey(message);
+          return;
+        case 'finished':
+          rejected$.next(p2pError('ERR_HANDSHAKE_PROTOCOL', 'finished message on an established channel'));
+          return;
+        case 'ping':
+          send({ kind: 'pong', id: message.id, time: message.time });
+          break;
+        default:
+          break;
+      }
+      subscriber.next({ type: 'message', message });
+    };
+
+    subscriptions.add(
+      duplex.in$
+        .pipe(
+          inboundPipeline({
+            settings,
+            receiveKeys$: ring$.pipe(map((ring) => ring.receive)),
+            onReject: (error) => rejected$.next(error),
+          }),
+          heartbeatTimeout({ timeoutMs: settings.timeoutMs, scheduler }),
+        )
+        .subscribe({ next: onMessage, error: fail, complete: () => subscriber.complete() }),
+    );
+    // The channel listens before the host's welcome goes out, so the client's finished cannot be missed.
+    if (handshake.reply !== null) duplex.send(handshake.reply);
+    send({ kind: 'finished', verify: finishedMac(ownFinishedKey, transcript).toString('base64') });
+
+    return () => {
+      subscriptions.unsubscribe();
+      keyEvents$.complete();
+      rejected$.complete();
+      out$.complete();
+    };
+  });

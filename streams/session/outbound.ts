@@ -1,0 +1,46 @@
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
+import type { RejectionSink } from '../../lib/errors.js';
+import type { DirectionKey } from '../../lib/crypto/aead.js';
+import type { Message } from '../../lib/protocol/messages.js';
+import { batchPackets } from '../../operators/batch-packets.js';
+import { compress } from '../../operators/compress.js';
+import { encodeBatch } from '../../operators/encode-batch.js';
+import { encrypt } from '../../operators/encrypt.js';
+import type { SessionSettings } from './settings.js';
+
+export interface OutboundConfig {
+  readonly settings: Pick<SessionSettings, 'limits' | 'encrypted' | 'codec' | 'batchSize' | 'batchWindowMs' | 'compression'>;
+  readonly sendKey$: Observable<DirectionKey>;
+  readonly onReject: RejectionSink;
+  readonly scheduler?: SchedulerLike;
+}
+
+const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'delta', 'ack', 'app']);
+
+/**
+ * Control messages (rekey, finished, bye, pings, full state, …) leave at once with whatever is buffered before
+ * them: a rekey must be the last frame under the old key, and a ping must not wait for the tick window.
+ */
+export const isUrgent = (message: Message): boolean => !BATCHED_KINDS.has(message.kind);
+
+/**
+ * Messages → wire frames: batchPackets → encodeBatch → compress → encrypt (DESIGN §3). One seal per batch,
+ * not per message.
+ */
+export const outboundPipeline = ({ settings, sendKey$, onReject, scheduler }: OutboundConfig): OperatorFunction<Message, Buffer> =>
+  (messages$) =>
+    messages$.pipe(
+      batchPackets<Message>({
+        max: settings.batchSize,
+        windowMs: settings.batchWindowMs,
+        flushOn: isUrgent,
+        ...(scheduler === undefined ? {} : { scheduler }),
+      }),
+      encodeBatch({ limits: settings.limits, onReject }),
+      compress({
+        threshold: settings.compression.threshold,
+        enabled: settings.compression.enabled,
+        ...(settings.codec === undefined ? {} : { codec: settings.codec }),
+      }),
+      encrypt({ sendKey$, encrypted: settings.encrypted }),
+    );
