@@ -47,6 +47,8 @@ export interface ChannelConfig {
   readonly handshake: HandshakeResult;
   /** The caller's messages; subscribed once the peer's finished message has verified. */
   readonly outbox$: Observable<Message>;
+  /** Rotates keys now whenever it emits (client side), besides every `rotationIntervalMs`. */
+  readonly rekey$?: Observable<unknown>;
   /** Ping period on an established channel; defaults to a quarter of `timeoutMs`. */
   readonly keepaliveMs?: number;
   readonly scheduler?: SchedulerLike;
@@ -182,6 +184,9 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         subscriptions.add(
           epoch$.pipe(rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler })).subscribe(initiateRekey),
         );
+        if (config.rekey$ !== undefined) {
+          subscriptions.add(config.rekey$.subscribe(() => initiateRekey(ring$.value.current.epoch + 1)));
+        }
       }
     };
 

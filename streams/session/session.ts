@@ -11,6 +11,7 @@ interface SessionDeps {
   readonly settings: SessionSettings;
   readonly outbox$: Observable<Message>;
   readonly keepaliveMs?: number;
+  readonly rekey$?: Observable<unknown>;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -27,6 +28,7 @@ const withChannel =
           handshake,
           outbox$: deps.outbox$,
           ...(deps.keepaliveMs === undefined ? {} : { keepaliveMs: deps.keepaliveMs }),
+          ...(deps.rekey$ === undefined ? {} : { rekey$: deps.rekey$ }),
           ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
         }),
       ),

@@ -1,5 +1,5 @@
-import { Subject } from 'rxjs';
-import type { RawData, WebSocket } from 'ws';
+import { Observable, Subject } from 'rxjs';
+import { type ClientOptions, type RawData, WebSocket } from 'ws';
 import { p2pError } from '../../lib/errors.js';
 import type { Duplex } from './duplex.js';
 
@@ -36,3 +36,33 @@ export const fromWebSocket = (socket: WebSocket): Duplex => {
     },
   };
 };
+
+/**
+ * Opens a WebSocket to `url` and emits it as a Duplex once open, then stays open. Errors with
+ * ERR_CONNECTION_FAILED when the socket cannot be opened. Unsubscribing closes the socket.
+ *
+ * @example connectWebSocket(url).pipe(switchMap((duplex) => clientSession(duplex, config)))
+ */
+export const connectWebSocket = (url: string, options: ClientOptions = {}): Observable<Duplex> =>
+  new Observable<Duplex>((subscriber) => {
+    const socket = new WebSocket(url, options);
+    let duplex: Duplex | null = null;
+    const onError = (error: Error) =>
+      subscriber.error(p2pError('ERR_CONNECTION_FAILED', `cannot connect to ${url}: ${error.message}`));
+    socket.once('error', onError);
+    socket.once('open', () => {
+      socket.off('error', onError);
+      duplex = fromWebSocket(socket);
+      subscriber.next(duplex);
+    });
+    return () => {
+      socket.off('error', onError);
+      if (duplex !== null) {
+        duplex.close();
+        return;
+      }
+      // Terminating a socket that is still connecting emits an error nobody is left to hear.
+      socket.on('error', () => undefined);
+      socket.terminate();
+    };
+  });
