@@ -22,15 +22,15 @@ export interface Side {
 
 const run = (events$: Observable<ChannelEvent>, outbox: Subject<Message>): Side => {
   const events: ChannelEvent[] = [];
-  const replay = new ReplaySubject<ChannelEvent>();
+  const replay = new ReplaySubject<ChannelEvent>(Number.POSITIVE_INFINITY);
   let failure: { code?: string } | undefined;
   const subscription = events$.subscribe({
     next: (event) => {
       events.push(event);
       replay.next(event);
     },
-    error: (error: { code?: string }) => {
-      failure = error;
+    error: (error: unknown) => {
+      failure = error as { code?: string };
       replay.error(error);
     },
     complete: () => replay.complete(),

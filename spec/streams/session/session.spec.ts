@@ -60,8 +60,8 @@ describe('session (handshake and channel)', () => {
     });
 
     it('should refuse a frame of the previous epoch once its grace window is over', async () => {
-      let captured: Buffer | null = null;
-      let inject: ((frame: Buffer) => void) | null = null;
+      let captured = null as Buffer | null;
+      let inject = null as ((frame: Buffer) => void) | null;
       const pair = startPair(fixtures, {
         settings: { rotationIntervalMs: 30, keyGraceMs: 10 },
         clientToHost: (frame, send) => {
@@ -74,8 +74,8 @@ describe('session (handshake and channel)', () => {
         await nextEvent(pair.host, isEstablished);
         pair.client.outbox.next(app('y'.repeat(200)));
         await nextEvent(pair.host, (e) => e.type === 'epoch' && e.epoch === 2);
-        expect(captured).to.not.equal(null);
-        (inject as unknown as (frame: Buffer) => void)(captured as unknown as Buffer);
+        if (captured === null || inject === null) throw new Error('no epoch-0 frame was captured');
+        inject(captured);
         pair.client.outbox.next({ kind: 'bye', reason: 'done' });
         await nextEvent(pair.host, (e) => e.type === 'message' && e.message.kind === 'bye');
         expect(rejectedCodes(pair.host.events)).to.deep.equal(['ERR_FRAME_EPOCH']);
@@ -205,7 +205,7 @@ describe('session (handshake and channel)', () => {
         ca: new X509Certificate(fixtures.pki.ca.certificatePem),
         outbox$: new Subject<Message>(),
       });
-      const code = await new Promise((resolve) => events$.subscribe({ error: (e: { code: string }) => resolve(e.code) }));
+      const code = await new Promise((resolve) => events$.subscribe({ error: (e: unknown) => resolve((e as { code: string }).code) }));
       expect(code).to.equal('ERR_HANDSHAKE_TIMEOUT');
     });
   });

@@ -1,0 +1,18 @@
+import { runPipelineBench } from './pipeline.js';
+
+/** `npm run bench -- NAME`: runs one benchmark, prints its table, and ends with one JSON line of figures. */
+const BENCHES: Readonly<Record<string, () => Record<string, number | string>>> = {
+  pipeline: runPipelineBench,
+};
+
+const names = process.argv.slice(2);
+const chosen = names.length === 0 ? Object.keys(BENCHES) : names;
+for (const name of chosen) {
+  const bench = BENCHES[name];
+  if (bench === undefined) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exitCode = 2;
+    continue;
+  }
+  console.log(JSON.stringify(bench()));
+}
