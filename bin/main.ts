@@ -13,7 +13,8 @@ commands:
 `;
 
 const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 
 const [command = 'help'] = process.argv.slice(2);
 switch (command) {

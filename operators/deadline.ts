@@ -20,7 +20,10 @@ export const deadline =
   <T>(config: DeadlineConfig<T>): MonoTypeOperatorFunction<T> =>
   (source) =>
     new Observable<T>((subscriber) => {
-      const timer = (config.scheduler ?? asyncScheduler).schedule(() => subscriber.error(config.error()), config.ms);
+      const timer = (config.scheduler ?? asyncScheduler).schedule(
+        () => subscriber.error(config.error()),
+        config.ms,
+      );
       const subscription = source.subscribe({
         next: (value) => {
           if (config.reached(value)) timer.unsubscribe();

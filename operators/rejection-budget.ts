@@ -26,7 +26,10 @@ export const rejectionBudget = (config: RejectionBudgetConfig): OperatorFunction
       }, []),
       filter((times) => times.length > config.max),
       map((times) => {
-        throw p2pError('ERR_TOO_MANY_REJECTIONS', `${times.length} rejected frames within ${config.windowMs} ms`);
+        throw p2pError(
+          'ERR_TOO_MANY_REJECTIONS',
+          `${times.length} rejected frames within ${config.windowMs} ms`,
+        );
       }),
     );
 };

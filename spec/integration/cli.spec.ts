@@ -5,7 +5,10 @@ import { expect } from 'chai';
 const bin = fileURLToPath(new URL('../../bin/warp-p2p.js', import.meta.url));
 
 /** Runs the installed CLI entry as a real process; kills it if it outlives `ms`. */
-const runCli = (args: string[], ms = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+const runCli = (
+  args: string[],
+  ms = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,7 +1,17 @@
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { Subject, type Subscription, filter, firstValueFrom, map, switchMap, take, timeout, toArray } from 'rxjs';
+import {
+  Subject,
+  type Subscription,
+  filter,
+  firstValueFrom,
+  map,
+  switchMap,
+  take,
+  timeout,
+  toArray,
+} from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { verifyTicket } from '../../lib/crypto/tickets.js';
 import type { Message } from '../../lib/protocol/messages.js';
@@ -12,7 +22,12 @@ import { connectWebSocket, fromWebSocket } from '../../streams/session/ws-duplex
 import { type Fixtures, baseSettings, createFixtures } from '../support/session-harness.js';
 
 const COUNT = 10_000;
-const settings = { ...baseSettings, batchSize: 32, batchWindowMs: 5, compression: { enabled: true, threshold: 1024 } };
+const settings = {
+  ...baseSettings,
+  batchSize: 32,
+  batchWindowMs: 5,
+  compression: { enabled: true, threshold: 1024 },
+};
 
 /** Message n: its number, then filler; every 100th is 2 KiB so its batch crosses CompressionThreshold. */
 const numbered = (n: number): Message => {
@@ -51,8 +66,12 @@ describe('two peers over real WebSockets on 127.0.0.1', () => {
         hostSession(duplex, {
           settings,
           hostId: 'host-1',
-          identity: { certificatePem: fixtures.host.certificatePem, privateKeyPem: fixtures.host.keys.privateKeyPem },
-          verifyTicket: (ticket) => verifyTicket(fixtures.ticketKeys.publicKey, ticket, { audience: 'host-1', now: Date.now() }),
+          identity: {
+            certificatePem: fixtures.host.certificatePem,
+            privateKeyPem: fixtures.host.keys.privateKeyPem,
+          },
+          verifyTicket: (ticket) =>
+            verifyTicket(fixtures.ticketKeys.publicKey, ticket, { audience: 'host-1', now: Date.now() }),
           outbox$: hostOutbox,
         }).subscribe({ next: (event) => hostEvents$.next(event), error: () => duplex.close() }),
       );
@@ -97,9 +116,19 @@ describe('two peers over real WebSockets on 127.0.0.1', () => {
         ),
       );
     const established = (events$: Subject<ChannelEvent>) =>
-      firstValueFrom(events$.pipe(filter((e) => e.type === 'established'), timeout(5000)));
+      firstValueFrom(
+        events$.pipe(
+          filter((e) => e.type === 'established'),
+          timeout(5000),
+        ),
+      );
     const rotated = (events$: Subject<ChannelEvent>) =>
-      firstValueFrom(events$.pipe(filter((e) => e.type === 'epoch' && e.epoch === 1), timeout(30_000)));
+      firstValueFrom(
+        events$.pipe(
+          filter((e) => e.type === 'epoch' && e.epoch === 1),
+          timeout(30_000),
+        ),
+      );
 
     const clientEstablished = established(clientEvents$);
     const hostEstablished = established(hostEvents$);

@@ -14,7 +14,11 @@ describe('deadline', () => {
   it('should error when the awaited value is late, whatever came before', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('a-b-----E');
-      expectObservable(errorCode(source.pipe(deadline(config)))).toBe('a-b--(e|)', { a: 'a', b: 'b', e: 'error:ERR_HANDSHAKE_TIMEOUT' });
+      expectObservable(errorCode(source.pipe(deadline(config)))).toBe('a-b--(e|)', {
+        a: 'a',
+        b: 'b',
+        e: 'error:ERR_HANDSHAKE_TIMEOUT',
+      });
       expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });

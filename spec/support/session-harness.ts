@@ -1,5 +1,14 @@
 import { X509Certificate } from 'node:crypto';
-import { type Observable, ReplaySubject, Subject, type Subscription, firstValueFrom, filter, take, timeout } from 'rxjs';
+import {
+  type Observable,
+  ReplaySubject,
+  Subject,
+  type Subscription,
+  firstValueFrom,
+  filter,
+  take,
+  timeout,
+} from 'rxjs';
 import { defaultConfig } from '../../config/load-config.js';
 import { type TicketKeys, generateTicketKeys, issueTicket, verifyTicket } from '../../lib/crypto/tickets.js';
 import type { Message } from '../../lib/protocol/messages.js';
@@ -116,12 +125,21 @@ export const startPair = (fixtures: Fixtures, options: PairOptions = {}) => {
 };
 
 /** Resolves with the first event matching, or rejects after `ms`. */
-export const nextEvent = (side: Side, match: (event: ChannelEvent) => boolean, ms = 5000): Promise<ChannelEvent> =>
-  firstValueFrom(side.events$.pipe(filter(match), take(1), timeout(ms)));
+export const nextEvent = (
+  side: Side,
+  match: (event: ChannelEvent) => boolean,
+  ms = 5000,
+): Promise<ChannelEvent> => firstValueFrom(side.events$.pipe(filter(match), take(1), timeout(ms)));
 
 /** Resolves with the side's error code once it fails. */
 export const failure = (side: Side, ms = 5000): Promise<string> =>
-  firstValueFrom(side.events$.pipe(filter(() => false), timeout(ms))).then(
+  firstValueFrom(
+    side.events$.pipe(
+      filter(() => false),
+      timeout(ms),
+    ),
+  ).then(
     () => 'completed',
-    (error: { code?: string; name?: string }) => (error.name === 'TimeoutError' ? 'no error' : (error.code ?? 'uncoded')),
+    (error: { code?: string; name?: string }) =>
+      error.name === 'TimeoutError' ? 'no error' : (error.code ?? 'uncoded'),
   );

@@ -4,7 +4,12 @@ import { Observable, Subject, Subscription, filter, firstValueFrom, switchMap, t
 import { WebSocketServer } from 'ws';
 import { either } from 'fp-ts';
 import { defaultConfig } from '../../config/load-config.js';
-import { createCertificateAuthority, createCsr, generateRsaKeyPair, issueHostCertificate } from '../../lib/crypto/pki.js';
+import {
+  createCertificateAuthority,
+  createCsr,
+  generateRsaKeyPair,
+  issueHostCertificate,
+} from '../../lib/crypto/pki.js';
 import { generateTicketKeys, issueTicket, verifyTicket } from '../../lib/crypto/tickets.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { ChannelEvent } from '../session/channel.js';
@@ -27,7 +32,11 @@ export const channelDemo$ = (messages = 1000): Observable<string> =>
       const now = Date.now();
       const ca = createCertificateAuthority('warp-p2p demo CA', 3600, now);
       const hostKeys = generateRsaKeyPair();
-      const cert = issueHostCertificate(ca, createCsr('host-1', hostKeys), { hostId: 'host-1', validitySeconds: 3600, now });
+      const cert = issueHostCertificate(ca, createCsr('host-1', hostKeys), {
+        hostId: 'host-1',
+        validitySeconds: 3600,
+        now,
+      });
       if (either.isLeft(cert)) throw cert.left;
       out.next('coordinator: CA created; host-1 proved its key with a CSR and got a certificate (CN=host-1)');
       const ticketKeys = await generateTicketKeys();
@@ -51,7 +60,8 @@ export const channelDemo$ = (messages = 1000): Observable<string> =>
             settings,
             hostId: 'host-1',
             identity: { certificatePem: cert.right, privateKeyPem: hostKeys.privateKeyPem },
-            verifyTicket: (t) => verifyTicket(ticketKeys.publicKey, t, { audience: 'host-1', now: Date.now() }),
+            verifyTicket: (t) =>
+              verifyTicket(ticketKeys.publicKey, t, { audience: 'host-1', now: Date.now() }),
             outbox$: hostOutbox,
           }).subscribe(hostEvents$),
         );
@@ -82,18 +92,27 @@ export const channelDemo$ = (messages = 1000): Observable<string> =>
           .subscribe(clientEvents$),
       );
       await established;
-      out.next('client: verified host-1 (certificate chain, validity, subject, transcript signature); channel is AES-256-GCM');
+      out.next(
+        'client: verified host-1 (certificate chain, validity, subject, transcript signature); channel is AES-256-GCM',
+      );
 
       let received = 0;
-      const last = when(hostEvents$, (e) => e.type === 'message' && e.message.kind === 'app' && ++received === messages);
+      const last = when(
+        hostEvents$,
+        (e) => e.type === 'message' && e.message.kind === 'app' && ++received === messages,
+      );
       const rotated = when(clientEvents$, (e) => e.type === 'epoch');
       for (let n = 0; n < messages; n++) {
         if (n === messages / 2) rekey$.next();
         clientOutbox.next({ kind: 'app', payload: Buffer.from(`input ${n}`) });
       }
       await Promise.all([last, rotated]);
-      out.next(`client → host-1: ${messages} messages delivered in order, keys rotated to epoch 1 halfway through`);
-      out.next('done. The full demo (coordinator, two hosts, VPS, bots, failover) comes with the client and host roles.');
+      out.next(
+        `client → host-1: ${messages} messages delivered in order, keys rotated to epoch 1 halfway through`,
+      );
+      out.next(
+        'done. The full demo (coordinator, two hosts, VPS, bots, failover) comes with the client and host roles.',
+      );
     };
     run().then(
       () => out.complete(),

@@ -54,7 +54,8 @@ export interface ChannelConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-type KeyEvent = { readonly type: 'rotate'; readonly keys: EpochKeys } | { readonly type: 'expire'; readonly epoch: number };
+type KeyEvent =
+  { readonly type: 'rotate'; readonly keys: EpochKeys } | { readonly type: 'expire'; readonly epoch: number };
 
 const ringReducer =
   (role: HandshakeResult['role']) =>
@@ -82,7 +83,9 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
     // Key state is derived: every rotation and grace expiry is an event, the ring is their scan.
     const keyEvents$ = new Subject<KeyEvent>();
     const ring$ = new BehaviorSubject<KeyRing>(createKeyRing(role, keys));
-    subscriptions.add(keyEvents$.pipe(scan(ringReducer(role), ring$.value)).subscribe((ring) => ring$.next(ring)));
+    subscriptions.add(
+      keyEvents$.pipe(scan(ringReducer(role), ring$.value)).subscribe((ring) => ring$.next(ring)),
+    );
     subscriptions.add(
       keyEvents$
         .pipe(
@@ -120,8 +123,12 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         .subscribe({ next: (frame) => duplex.send(frame), error: fail }),
     );
 
-    let pendingRekey: { readonly epoch: number; readonly share: ReturnType<typeof generateKeyShare> } | null = null;
-    const nextEpochKeys = (share: ReturnType<typeof generateKeyShare>, message: RekeyMessage): EpochKeys | null => {
+    let pendingRekey: { readonly epoch: number; readonly share: ReturnType<typeof generateKeyShare> } | null =
+      null;
+    const nextEpochKeys = (
+      share: ReturnType<typeof generateKeyShare>,
+      message: RekeyMessage,
+    ): EpochKeys | null => {
       try {
         return deriveNextEpoch(
           sharedSecret(share, Buffer.from(message.publicKey, 'base64')),
@@ -141,7 +148,12 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
     const answerRekey = (message: RekeyMessage) => {
       if (role === 'host') {
         if (message.epoch !== ring$.value.current.epoch + 1) {
-          fail(p2pError('ERR_REKEY_PROTOCOL', `rekey to epoch ${message.epoch} from ${ring$.value.current.epoch}`));
+          fail(
+            p2pError(
+              'ERR_REKEY_PROTOCOL',
+              `rekey to epoch ${message.epoch} from ${ring$.value.current.epoch}`,
+            ),
+          );
           return;
         }
         const share = generateKeyShare();
@@ -162,7 +174,9 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
     };
 
     const [ownFinishedKey, peerFinishedKey] =
-      role === 'client' ? [keys.clientFinishedKey, keys.hostFinishedKey] : [keys.hostFinishedKey, keys.clientFinishedKey];
+      role === 'client'
+        ? [keys.clientFinishedKey, keys.hostFinishedKey]
+        : [keys.hostFinishedKey, keys.clientFinishedKey];
     let established = false;
     const establish = (message: Message) => {
       if (message.kind !== 'finished') {
@@ -174,7 +188,11 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         return;
       }
       established = true;
-      subscriber.next({ type: 'established', hostId: handshake.hostId, player: handshake.ticket?.player ?? null });
+      subscriber.next({
+        type: 'established',
+        hostId: handshake.hostId,
+        player: handshake.ticket?.player ?? null,
+      });
       subscriptions.add(config.outbox$.subscribe({ next: send, error: fail }));
       const keepaliveMs = config.keepaliveMs ?? Math.max(1, Math.floor(settings.timeoutMs / 4));
       subscriptions.add(
@@ -182,7 +200,9 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       );
       if (role === 'client') {
         subscriptions.add(
-          epoch$.pipe(rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler })).subscribe(initiateRekey),
+          epoch$
+            .pipe(rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler }))
+            .subscribe(initiateRekey),
         );
         if (config.rekey$ !== undefined) {
           subscriptions.add(config.rekey$.subscribe(() => initiateRekey(ring$.value.current.epoch + 1)));

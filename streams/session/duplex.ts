@@ -19,7 +19,11 @@ export const createMemoryDuplexPair = (): readonly [Duplex, Duplex] => {
   const toA = new Subject<Buffer>();
   const toB = new Subject<Buffer>();
   let open = true;
-  const end = (incoming: Subject<Buffer>, outgoing: Subject<Buffer>, peerIncoming: Subject<Buffer>): Duplex => ({
+  const end = (
+    incoming: Subject<Buffer>,
+    outgoing: Subject<Buffer>,
+    peerIncoming: Subject<Buffer>,
+  ): Duplex => ({
     in$: incoming.asObservable(),
     send: (frame) => {
       if (open) outgoing.next(frame);

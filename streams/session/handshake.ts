@@ -14,7 +14,13 @@ import { signWithKey, verifyHostCertificate, verifyWithCertificate } from '../..
 import type { TicketClaims } from '../../lib/crypto/tickets.js';
 import { decodeBatch, encodeBatch } from '../../lib/protocol/batch.js';
 import type { HelloMessage, WelcomeMessage } from '../../lib/protocol/control-codecs.js';
-import { FrameType, HEADER_BYTES, PROTOCOL_VERSION, decodeFrame, encodeFrame } from '../../lib/protocol/frame.js';
+import {
+  FrameType,
+  HEADER_BYTES,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+} from '../../lib/protocol/frame.js';
 import type { ProtocolLimits } from '../../lib/protocol/limits.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { Duplex } from './duplex.js';
@@ -53,9 +59,13 @@ const handshakeFrame = (message: Message, limits: ProtocolLimits): Buffer => {
 /** The one message of a handshake frame, with the batch bytes it came in (they enter the transcript). */
 const readHandshake = (bytes: Buffer, limits: ProtocolLimits): { message: Message; body: Buffer } => {
   const frame = decodeFrame(bytes, limits.maxFrameBytes);
-  if (either.isLeft(frame)) throw p2pError('ERR_HANDSHAKE_PROTOCOL', `handshake frame: ${frame.left.message}`);
+  if (either.isLeft(frame))
+    throw p2pError('ERR_HANDSHAKE_PROTOCOL', `handshake frame: ${frame.left.message}`);
   if (frame.right.header.type !== FrameType.Handshake) {
-    throw p2pError('ERR_HANDSHAKE_PROTOCOL', `expected a handshake frame, got type ${frame.right.header.type}`);
+    throw p2pError(
+      'ERR_HANDSHAKE_PROTOCOL',
+      `expected a handshake frame, got type ${frame.right.header.type}`,
+    );
   }
   const batch = decodeBatch(frame.right.body, limits);
   const message = either.isRight(batch) ? batch.right.messages[0] : undefined;
@@ -70,7 +80,11 @@ const signedPart = (w: Pick<WelcomeMessage, 'hostId' | 'certificate' | 'publicKe
 
 const peerKey = (publicKey: string): Buffer => Buffer.from(publicKey, 'base64');
 
-const deriveKeys = (share: ReturnType<typeof generateKeyShare>, peerPublicKey: string, transcript: Buffer) => {
+const deriveKeys = (
+  share: ReturnType<typeof generateKeyShare>,
+  peerPublicKey: string,
+  transcript: Buffer,
+) => {
   try {
     return deriveSessionKeys(sharedSecret(share, peerKey(peerPublicKey)), transcript);
   } catch {
@@ -129,22 +143,39 @@ const clientHandshakeOnce = (duplex: Duplex, config: ClientHandshakeConfig): Obs
         const code = message.code in ERROR_CODES ? (message.code as ErrorCode) : 'ERR_HANDSHAKE_PROTOCOL';
         throw new P2PError(code, `host refused: ${message.message}`);
       }
-      if (message.kind !== 'welcome') throw p2pError('ERR_HANDSHAKE_PROTOCOL', `expected welcome, got ${message.kind}`);
+      if (message.kind !== 'welcome')
+        throw p2pError('ERR_HANDSHAKE_PROTOCOL', `expected welcome, got ${message.kind}`);
       if (message.hostId !== config.hostId) {
         throw p2pError('ERR_CERT_SUBJECT', `host says it is ${message.hostId}, expected ${config.hostId}`);
       }
       const transcript = transcriptHash(helloFrame.subarray(HEADER_BYTES), signedPart(message));
       let certificate: X509Certificate | null = null;
       if (config.ca !== null) {
-        const verified = verifyHostCertificate(message.certificate, config.ca, config.hostId, scheduler.now());
+        const verified = verifyHostCertificate(
+          message.certificate,
+          config.ca,
+          config.hostId,
+          scheduler.now(),
+        );
         if (either.isLeft(verified)) throw verified.left;
         certificate = verified.right;
         if (!verifyWithCertificate(certificate, transcript, Buffer.from(message.signature, 'base64'))) {
-          throw p2pError('ERR_HANDSHAKE_SIGNATURE', 'host signature over the handshake transcript is invalid');
+          throw p2pError(
+            'ERR_HANDSHAKE_SIGNATURE',
+            'host signature over the handshake transcript is invalid',
+          );
         }
       }
       const keys = deriveKeys(share, message.publicKey, transcript);
-      return { role: 'client', keys, transcript, hostId: message.hostId, certificate, ticket: null, reply: null };
+      return {
+        role: 'client',
+        keys,
+        transcript,
+        hostId: message.hostId,
+        certificate,
+        ticket: null,
+        reply: null,
+      };
     }),
   );
 };
@@ -169,23 +200,29 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
     duplex.send(handshakeFrame({ kind: 'error', code: error.code, message: error.message }, config.limits));
     throw error;
   };
-  const guarded = <A, B>(f: (a: A) => B) => (a: A): B => {
-    try {
-      return f(a);
-    } catch (error) {
-      return refuse(error instanceof P2PError ? error : p2pError('ERR_HANDSHAKE_PROTOCOL', String(error)));
-    }
-  };
+  const guarded =
+    <A, B>(f: (a: A) => B) =>
+    (a: A): B => {
+      try {
+        return f(a);
+      } catch (error) {
+        return refuse(error instanceof P2PError ? error : p2pError('ERR_HANDSHAKE_PROTOCOL', String(error)));
+      }
+    };
   return exchange(duplex, () => undefined).pipe(
     map(
       guarded((bytes: Buffer) => {
         const { message, body } = readHandshake(bytes, config.limits);
-        if (message.kind !== 'hello') throw p2pError('ERR_HANDSHAKE_PROTOCOL', `expected hello, got ${message.kind}`);
+        if (message.kind !== 'hello')
+          throw p2pError('ERR_HANDSHAKE_PROTOCOL', `expected hello, got ${message.kind}`);
         if (message.version !== PROTOCOL_VERSION) {
           throw p2pError('ERR_HANDSHAKE_PROTOCOL', `protocol version ${message.version} is not supported`);
         }
         if (message.encryption !== config.encrypted || message.certificates !== (config.identity !== null)) {
-          throw p2pError('ERR_HANDSHAKE_MODE', 'EnableEncryption and RequireCertificates must match on both sides');
+          throw p2pError(
+            'ERR_HANDSHAKE_MODE',
+            'EnableEncryption and RequireCertificates must match on both sides',
+          );
         }
         return { hello: message, helloBody: body };
       }),
@@ -203,7 +240,8 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
               nonce: randomBytes(16).toString('base64'),
             };
             const transcript = transcriptHash(helloBody, signedPart(unsigned));
-            const signature = config.identity === null ? '' : signWithKey(config.identity.privateKeyPem, transcript);
+            const signature =
+              config.identity === null ? '' : signWithKey(config.identity.privateKeyPem, transcript);
             const welcome: WelcomeMessage = {
               kind: 'welcome',
               ...unsigned,

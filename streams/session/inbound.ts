@@ -19,7 +19,8 @@ export interface InboundConfig {
  * Wire frames → messages: decodeFrame → decrypt → verifyReplay → decompress → decodeMessages (DESIGN §3).
  * Every bad frame or message goes to `onReject` and the stream goes on.
  */
-export const inboundPipeline = ({ settings, receiveKeys$, onReject }: InboundConfig): OperatorFunction<Buffer, Message> =>
+export const inboundPipeline =
+  ({ settings, receiveKeys$, onReject }: InboundConfig): OperatorFunction<Buffer, Message> =>
   (frames$) =>
     frames$.pipe(
       decodeFrame({ maxFrameBytes: settings.limits.maxFrameBytes, onReject }),
@@ -29,4 +30,5 @@ export const inboundPipeline = ({ settings, receiveKeys$, onReject }: InboundCon
       decodeMessages({ limits: settings.limits, onReject }),
     );
 
-const codecOf = (settings: Pick<SessionSettings, 'codec'>) => (settings.codec === undefined ? {} : { codec: settings.codec });
+const codecOf = (settings: Pick<SessionSettings, 'codec'>) =>
+  settings.codec === undefined ? {} : { codec: settings.codec };

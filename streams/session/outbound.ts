@@ -9,7 +9,10 @@ import { encrypt } from '../../operators/encrypt.js';
 import type { SessionSettings } from './settings.js';
 
 export interface OutboundConfig {
-  readonly settings: Pick<SessionSettings, 'limits' | 'encrypted' | 'codec' | 'batchSize' | 'batchWindowMs' | 'compression'>;
+  readonly settings: Pick<
+    SessionSettings,
+    'limits' | 'encrypted' | 'codec' | 'batchSize' | 'batchWindowMs' | 'compression'
+  >;
   readonly sendKey$: Observable<DirectionKey>;
   readonly onReject: RejectionSink;
   readonly scheduler?: SchedulerLike;
@@ -27,7 +30,8 @@ export const isUrgent = (message: Message): boolean => !BATCHED_KINDS.has(messag
  * Messages → wire frames: batchPackets → encodeBatch → compress → encrypt (DESIGN §3). One seal per batch,
  * not per message.
  */
-export const outboundPipeline = ({ settings, sendKey$, onReject, scheduler }: OutboundConfig): OperatorFunction<Message, Buffer> =>
+export const outboundPipeline =
+  ({ settings, sendKey$, onReject, scheduler }: OutboundConfig): OperatorFunction<Message, Buffer> =>
   (messages$) =>
     messages$.pipe(
       batchPackets<Message>({

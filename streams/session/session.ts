@@ -4,7 +4,13 @@ import type { Message } from '../../lib/protocol/messages.js';
 import { deadline } from '../../operators/deadline.js';
 import { type ChannelEvent, runChannel } from './channel.js';
 import type { Duplex } from './duplex.js';
-import { type ClientHandshakeConfig, type HandshakeResult, type HostHandshakeConfig, clientHandshake, hostHandshake } from './handshake.js';
+import {
+  type ClientHandshakeConfig,
+  type HandshakeResult,
+  type HostHandshakeConfig,
+  clientHandshake,
+  hostHandshake,
+} from './handshake.js';
 import type { SessionSettings } from './settings.js';
 
 interface SessionDeps {
@@ -16,7 +22,8 @@ interface SessionDeps {
 }
 
 export type ClientSessionConfig = SessionDeps & Pick<ClientHandshakeConfig, 'ticket' | 'hostId' | 'ca'>;
-export type HostSessionConfig = SessionDeps & Pick<HostHandshakeConfig, 'hostId' | 'identity' | 'verifyTicket'>;
+export type HostSessionConfig = SessionDeps &
+  Pick<HostHandshakeConfig, 'hostId' | 'identity' | 'verifyTicket'>;
 
 const withChannel =
   (duplex: Duplex, deps: SessionDeps) =>
@@ -35,7 +42,8 @@ const withChannel =
       deadline({
         ms: deps.settings.timeoutMs,
         reached: (event: ChannelEvent) => event.type === 'established',
-        error: () => p2pError('ERR_HANDSHAKE_TIMEOUT', `handshake did not finish within ${deps.settings.timeoutMs} ms`),
+        error: () =>
+          p2pError('ERR_HANDSHAKE_TIMEOUT', `handshake did not finish within ${deps.settings.timeoutMs} ms`),
         ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
       }),
     );

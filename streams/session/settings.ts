@@ -29,7 +29,10 @@ export const sessionSettings = (config: Config): SessionSettings => ({
   requireCertificates: config.P2P_SECURITY.RequireCertificates,
   batchSize: config.P2P_NETWORK.PacketBatchSize,
   batchWindowMs: config.P2P_NETWORK.UpdateIntervalMS,
-  compression: { enabled: config.P2P_SECURITY.EnableCompression, threshold: config.P2P_SECURITY.CompressionThreshold },
+  compression: {
+    enabled: config.P2P_SECURITY.EnableCompression,
+    threshold: config.P2P_SECURITY.CompressionThreshold,
+  },
   rotationIntervalMs: config.P2P_NETWORK.KeyRotationInterval * 1000,
   keyGraceMs: config.P2P_LIMITS.KeyGraceMS,
   maxRejections: config.P2P_LIMITS.MaxRejectedFrames,

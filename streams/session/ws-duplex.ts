@@ -21,7 +21,10 @@ export const fromWebSocket = (socket: WebSocket): Duplex => {
   );
   socket.on('close', (code: number, reason: Buffer) => {
     if (closedHere) incoming.complete();
-    else incoming.error(p2pError('ERR_CONNECTION_CLOSED', `peer closed (${code} ${reason.toString()})`, { code }));
+    else
+      incoming.error(
+        p2pError('ERR_CONNECTION_CLOSED', `peer closed (${code} ${reason.toString()})`, { code }),
+      );
   });
   return {
     in$: incoming.asObservable(),
@@ -31,7 +34,8 @@ export const fromWebSocket = (socket: WebSocket): Duplex => {
     close: (reason = 'bye') => {
       if (closedHere) return;
       closedHere = true;
-      if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN) socket.close(1000, reason);
+      if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN)
+        socket.close(1000, reason);
       else incoming.complete();
     },
   };

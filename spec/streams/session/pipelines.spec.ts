@@ -14,9 +14,18 @@ const key = directionKey(0);
 const settings = { ...baseSettings, batchSize: 3, batchWindowMs: 5 };
 const ack = (tick: number): Message => ({ kind: 'ack', tick });
 
-const roundTrip = (messages$: Observable<Message>, rejected: string[], scheduler?: Parameters<typeof outboundPipeline>[0]['scheduler']) =>
+const roundTrip = (
+  messages$: Observable<Message>,
+  rejected: string[],
+  scheduler?: Parameters<typeof outboundPipeline>[0]['scheduler'],
+) =>
   messages$.pipe(
-    outboundPipeline({ settings, sendKey$: of(key), onReject: (e) => rejected.push(e.code), ...(scheduler ? { scheduler } : {}) }),
+    outboundPipeline({
+      settings,
+      sendKey$: of(key),
+      onReject: (e) => rejected.push(e.code),
+      ...(scheduler ? { scheduler } : {}),
+    }),
     inboundPipeline({ settings, receiveKeys$: of([key]), onReject: (e) => rejected.push(e.code) }),
   );
 
@@ -25,7 +34,13 @@ describe('session pipelines', () => {
     it('should deliver every message in order, batched by count and by the tick window', () => {
       const rejected: string[] = [];
       testScheduler().run(({ cold, expectObservable }) => {
-        const messages$ = cold<Message>('abc-d------e|', { a: ack(1), b: ack(2), c: ack(3), d: ack(4), e: ack(5) });
+        const messages$ = cold<Message>('abc-d------e|', {
+          a: ack(1),
+          b: ack(2),
+          c: ack(3),
+          d: ack(4),
+          e: ack(5),
+        });
         expectObservable(roundTrip(messages$, rejected)).toBe('--(abc)--d--(e|)', {
           a: ack(1),
           b: ack(2),
@@ -40,7 +55,10 @@ describe('session pipelines', () => {
     it('should send control messages at once with what was buffered before them', () => {
       testScheduler().run(({ cold, expectObservable }) => {
         const bye: Message = { kind: 'bye', reason: 'x' };
-        expectObservable(roundTrip(cold<Message>('a-(b|)', { a: ack(1), b: bye }), [])).toBe('--(ab|)', { a: ack(1), b: bye });
+        expectObservable(roundTrip(cold<Message>('a-(b|)', { a: ack(1), b: bye }), [])).toBe('--(ab|)', {
+          a: ack(1),
+          b: bye,
+        });
       });
       expect(isUrgent({ kind: 'rekey', epoch: 1, publicKey: '' })).to.equal(true);
       expect(isUrgent(ack(1))).to.equal(false);
@@ -50,7 +68,9 @@ describe('session pipelines', () => {
       const frames: Buffer[] = [];
       const big: Message = { kind: 'app', payload: Buffer.alloc(4096, 7) };
       testScheduler().run(({ cold, expectObservable }) => {
-        const wire$ = cold<Message>('a|', { a: big }).pipe(outboundPipeline({ settings, sendKey$: of(key), onReject: () => undefined }));
+        const wire$ = cold<Message>('a|', { a: big }).pipe(
+          outboundPipeline({ settings, sendKey$: of(key), onReject: () => undefined }),
+        );
         wire$.subscribe((frame) => frames.push(frame));
         expectObservable(roundTrip(cold<Message>('a|', { a: big }), [])).toBe('-(a|)', { a: big });
       });
@@ -65,11 +85,20 @@ describe('session pipelines', () => {
       const rejected: string[] = [];
       const bomb = sealedFrame(key, 0, nodeZlibCodec.deflate(Buffer.alloc(4 << 20)), FLAG_COMPRESSED);
       const invalid = batchBody(ack(1), { kind: 'bye', reason: 'x' });
-      invalid.write('{"kind":"bye","reason":9}'.padEnd('{"kind":"bye","reason":"x"}'.length), invalid.indexOf('{'));
+      invalid.write(
+        '{"kind":"bye","reason":9}'.padEnd('{"kind":"bye","reason":"x"}'.length),
+        invalid.indexOf('{'),
+      );
       testScheduler().run(({ cold, expectObservable }) => {
-        const frames$ = cold('a-b-c|', { a: bomb, b: sealedFrame(key, 1, invalid), c: sealedFrame(key, 2, batchBody(ack(2))) });
+        const frames$ = cold('a-b-c|', {
+          a: bomb,
+          b: sealedFrame(key, 1, invalid),
+          c: sealedFrame(key, 2, batchBody(ack(2))),
+        });
         expectObservable(
-          frames$.pipe(inboundPipeline({ settings, receiveKeys$: of([key]), onReject: (e) => rejected.push(e.code) })),
+          frames$.pipe(
+            inboundPipeline({ settings, receiveKeys$: of([key]), onReject: (e) => rejected.push(e.code) }),
+          ),
         ).toBe('--a-c|', { a: ack(1), c: ack(2) });
       });
       expect(rejected).to.deep.equal(['ERR_INFLATE_LIMIT', 'ERR_MESSAGE_INVALID']);

@@ -7,13 +7,22 @@ import type { Message } from '../../../lib/protocol/messages.js';
 import type { ChannelEvent } from '../../../streams/session/channel.js';
 import { createMemoryDuplexPair } from '../../../streams/session/duplex.js';
 import { clientSession } from '../../../streams/session/session.js';
-import { type Fixtures, baseSettings, createFixtures, failure, nextEvent, startPair } from '../../support/session-harness.js';
+import {
+  type Fixtures,
+  baseSettings,
+  createFixtures,
+  failure,
+  nextEvent,
+  startPair,
+} from '../../support/session-harness.js';
 import { createTestPki } from '../../support/pki.js';
 
 const isEstablished = (e: ChannelEvent) => e.type === 'established';
-const appText = (e: ChannelEvent) => (e.type === 'message' && e.message.kind === 'app' ? e.message.payload.toString() : null);
+const appText = (e: ChannelEvent) =>
+  e.type === 'message' && e.message.kind === 'app' ? e.message.payload.toString() : null;
 const app = (text: string): Message => ({ kind: 'app', payload: Buffer.from(text) });
-const rejectedCodes = (events: ChannelEvent[]) => events.flatMap((e) => (e.type === 'rejected' ? [e.error.code] : []));
+const rejectedCodes = (events: ChannelEvent[]) =>
+  events.flatMap((e) => (e.type === 'rejected' ? [e.error.code] : []));
 
 describe('session (handshake and channel)', () => {
   let fixtures: Fixtures;
@@ -32,7 +41,11 @@ describe('session (handshake and channel)', () => {
         pair.host.outbox.next(app('down'));
         await nextEvent(pair.host, (e) => appText(e) === 'up 3');
         await nextEvent(pair.client, (e) => appText(e) === 'down');
-        expect(pair.host.events.map(appText).filter((t) => t !== null)).to.deep.equal(['up 1', 'up 2', 'up 3']);
+        expect(pair.host.events.map(appText).filter((t) => t !== null)).to.deep.equal([
+          'up 1',
+          'up 2',
+          'up 3',
+        ]);
         expect(rejectedCodes(pair.host.events)).to.deep.equal([]);
       } finally {
         pair.close();
@@ -113,7 +126,10 @@ describe('session (handshake and channel)', () => {
     it('should refuse a transcript signed with a key the certificate does not hold', async () => {
       const stranger = fixtures.pki.host('host-1');
       const pair = startPair(fixtures, {
-        hostIdentity: { certificatePem: fixtures.host.certificatePem, privateKeyPem: stranger.keys.privateKeyPem },
+        hostIdentity: {
+          certificatePem: fixtures.host.certificatePem,
+          privateKeyPem: stranger.keys.privateKeyPem,
+        },
       });
       expect(await failure(pair.client)).to.equal('ERR_HANDSHAKE_SIGNATURE');
       pair.close();
@@ -139,7 +155,10 @@ describe('session (handshake and channel)', () => {
 
   describe('with a bad ticket', () => {
     const ticketFor = async (overrides: { host?: string; now?: number; signer?: 'rogue' }) => {
-      const key = overrides.signer === 'rogue' ? (await generateTicketKeys()).privateKey : fixtures.ticketKeys.privateKey;
+      const key =
+        overrides.signer === 'rogue'
+          ? (await generateTicketKeys()).privateKey
+          : fixtures.ticketKeys.privateKey;
       return issueTicket(key, {
         player: 'ann',
         map: 'forest',
@@ -205,7 +224,9 @@ describe('session (handshake and channel)', () => {
         ca: new X509Certificate(fixtures.pki.ca.certificatePem),
         outbox$: new Subject<Message>(),
       });
-      const code = await new Promise((resolve) => events$.subscribe({ error: (e: unknown) => resolve((e as { code: string }).code) }));
+      const code = await new Promise((resolve) =>
+        events$.subscribe({ error: (e: unknown) => resolve((e as { code: string }).code) }),
+      );
       expect(code).to.equal('ERR_HANDSHAKE_TIMEOUT');
     });
   });
@@ -237,7 +258,11 @@ describe('session (handshake and channel)', () => {
       ['a flipped bit in the header', (f: Buffer) => [flip(f, 12), f], 'ERR_FRAME_AUTH'],
       ['a frame from an unknown epoch', (f: Buffer) => [withEpoch(f, 9), f], 'ERR_FRAME_EPOCH'],
       ['a truncated frame', (f: Buffer) => [f.subarray(0, 10), f], 'ERR_FRAME_TRUNCATED'],
-      ['an oversized frame', (f: Buffer) => [Buffer.concat([f, Buffer.alloc(300_000)]), f], 'ERR_FRAME_TOO_LARGE'],
+      [
+        'an oversized frame',
+        (f: Buffer) => [Buffer.concat([f, Buffer.alloc(300_000)]), f],
+        'ERR_FRAME_TOO_LARGE',
+      ],
     ] as const) {
       it(`should reject ${name} with ${code} and go on`, async () => {
         const pair = startPair(fixtures, { clientToHost: tamperAfterHandshake(tamper) });
