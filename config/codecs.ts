@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
+import { MAP_ID_PATTERN } from '../lib/map-id.js';
 
 /**
  * INI values arrive as strings. Each codec here decodes one string; its `name` is the phrase the loader puts
@@ -57,6 +58,18 @@ export const EncryptionAlgorithm = new t.Type<'AES-256-GCM', string>(
   String,
 );
 export type EncryptionAlgorithm = t.TypeOf<typeof EncryptionAlgorithm>;
+
+/** A comma-separated list of map ids; empty text is an empty list. */
+export const MapListFromString = new t.Type<readonly string[], string>(
+  'a comma-separated list of map ids (letters, digits, _ and -)',
+  (u): u is readonly string[] => Array.isArray(u) && u.every((m) => typeof m === 'string' && MAP_ID_PATTERN.test(m)),
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const maps = u.split(',').map((m) => m.trim()).filter((m) => m !== '');
+    return maps.every((m) => MAP_ID_PATTERN.test(m)) ? t.success(maps) : t.failure(u, c);
+  },
+  (maps) => maps.join(','),
+);
 
 /** Decodes one raw value, turning io-ts' failure into the phrase the loader reports. */
 export const decodeValue = <A>(codec: t.Type<A, string>, raw: string): either.Either<string, A> =>

@@ -2,6 +2,7 @@ import type * as t from 'io-ts';
 import {
   BooleanFromZeroOne,
   EncryptionAlgorithm,
+  MapListFromString,
   NonNegativeIntFromString,
   PositiveIntFromString,
   intFromString,
@@ -54,6 +55,15 @@ export const SCHEMA = {
     MaxRejectedFrames: key(PositiveIntFromString, 32),
     RejectWindowMS: key(PositiveIntFromString, 10_000),
     KeyGraceMS: key(NonNegativeIntFromString, 5000),
+  },
+  P2P_COORDINATOR: {
+    HeartbeatIntervalMS: key(PositiveIntFromString, 1000),
+    HeartbeatTimeoutMS: key(PositiveIntFromString, 3000),
+    CertificateValiditySeconds: key(PositiveIntFromString, 86_400),
+    MaxMessageBytes: key(intFromString('an integer from 1024 to 16777216', 1024, 16 * 1024 * 1024), 65_536),
+    LoginRateLimit: key(PositiveIntFromString, 10),
+    LoginWindowMS: key(PositiveIntFromString, 10_000),
+    Maps: key(MapListFromString, [] as readonly string[]),
   },
 } as const;
 

@@ -1,1 +1,2 @@
 export * from './session/index.js';
+export * from './coordinator/index.js';

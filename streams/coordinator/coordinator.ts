@@ -1,0 +1,356 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  EMPTY,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  asyncScheduler,
+  catchError,
+  defer,
+  finalize,
+  from,
+  ignoreElements,
+  merge,
+  mergeMap,
+  switchMap,
+  take,
+} from 'rxjs';
+import { either } from 'fp-ts';
+import type { Config } from '../../config/schema.js';
+import { type P2PError, p2pError, toP2PError } from '../../lib/errors.js';
+import {
+  type AnnounceRequest,
+  type AssignRequest,
+  type Assignment,
+  type CoordinatorRequest,
+  type HeldLease,
+  type LoginRequest,
+  type Owner,
+  type Push,
+  type RegisterRequest,
+  type Response,
+  decodeRequest,
+} from '../../lib/coordinator/protocol.js';
+import { issueHostCertificate } from '../../lib/crypto/pki.js';
+import { issueTicket } from '../../lib/crypto/tickets.js';
+import { heartbeatTimeout } from '../../operators/heartbeat-timeout.js';
+import type { Accounts } from './accounts.js';
+import type { Authority } from './authority.js';
+import { pickHost } from './placement.js';
+import { createSerialQueue } from './serial-queue.js';
+import type { CoordinatorStore, HostRecord, Lease } from './store.js';
+
+/** One control connection (a player or a host), as the transport hands it over. */
+export interface Connection {
+  readonly id: string;
+  readonly address: string;
+  /** Text messages; completes or errors when the socket closes. */
+  readonly messages$: Observable<string>;
+  readonly send: (message: Response | Push) => void;
+  readonly close: (code: number, reason: string) => void;
+}
+
+export interface CoordinatorDeps {
+  readonly store: CoordinatorStore;
+  readonly authority: Authority;
+  readonly accounts: Accounts;
+  /** The VPS's shared secret; null refuses every VPS registration. */
+  readonly serviceKey: string | null;
+  readonly config: Config;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** What the coordinator did, for logs and tests. */
+export type CoordinatorEvent =
+  | { readonly event: 'host.registered'; readonly hostId: string; readonly kind: string; readonly maps: readonly string[] }
+  | { readonly event: 'host.lost'; readonly hostId: string; readonly reason: string }
+  | { readonly event: 'map.assigned'; readonly map: string; readonly owner: string; readonly epoch: number; readonly player: string }
+  | { readonly event: 'map.moved'; readonly map: string; readonly from: string | null; readonly to: string | null; readonly epoch: number }
+  | { readonly event: 'lease.revoked'; readonly map: string; readonly hostId: string; readonly epoch: number }
+  | { readonly event: 'host.reported'; readonly map: string; readonly hostId: string; readonly code: string; readonly player: string }
+  | { readonly event: 'request.refused'; readonly connection: string; readonly code: string; readonly message: string };
+
+/** Who is on a connection: a logged-in player or a registered host. Lives and dies with the socket. */
+interface Peer {
+  readonly connection: Connection;
+  player: string | null;
+  host: string | null;
+  readonly heartbeats: Subject<void>;
+}
+
+/**
+ * The coordinator (DESIGN §1, §4, §6): accounts, host registry and certificates, map assignment under leases
+ * with epochs, tickets, and pushes. Takes the stream of control connections and emits what it did. Every
+ * request is answered or refused with a code; state changes go through the store one at a time.
+ *
+ * A host is dead when its control connection closes (at once) or its heartbeats stop for HeartbeatTimeoutMS;
+ * its maps then move to the VPS under epoch + 1, and every subscribed client gets `map.moved`.
+ */
+export const runCoordinator = (connections$: Observable<Connection>, deps: CoordinatorDeps): Observable<CoordinatorEvent> =>
+  defer(() => {
+    const { store, authority, config } = deps;
+    const scheduler = deps.scheduler ?? asyncScheduler;
+    const settings = config.P2P_COORDINATOR;
+    const serial = createSerialQueue();
+    const events$ = new Subject<CoordinatorEvent>();
+    const peers = new Map<string, Peer>();
+    const loginTimes = new Map<string, number[]>();
+
+    const ownerOf = (host: HostRecord): Owner => ({ id: host.id, url: host.url, kind: host.kind });
+    const ticketFor = (player: string, map: string, host: string, mapEpoch: number) =>
+      issueTicket(authority.ticketKeys.privateKey, {
+        player,
+        map,
+        host,
+        mapEpoch,
+        validitySeconds: config.P2P_SECURITY.TokenValiditySeconds,
+        now: scheduler.now(),
+      });
+    const pushToHost = (hostId: string, push: Push) => {
+      for (const peer of peers.values()) if (peer.host === hostId) peer.connection.send(push);
+    };
+    const liveVps = (hosts: readonly HostRecord[], except?: string) =>
+      hosts.find((h) => h.kind === 'vps' && h.alive && h.id !== except);
+
+    // ---- moves ------------------------------------------------------------------------------------------------
+
+    /** Moves a lease off its owner to the VPS (or to nobody) under epoch + 1, telling everyone concerned. */
+    const moveLease = async (lease: Lease, hosts: readonly HostRecord[]) => {
+      const vps = liveVps(hosts, lease.owner ?? undefined);
+      const epoch = lease.epoch + 1;
+      await store.putLease({ map: lease.map, owner: vps?.id ?? null, epoch });
+      if (vps !== undefined) pushToHost(vps.id, { push: 'lease.granted', map: lease.map, epoch, restore: true });
+      events$.next({ event: 'map.moved', map: lease.map, from: lease.owner, to: vps?.id ?? null, epoch });
+      for (const connectionId of await store.subscribers(lease.map)) {
+        const peer = peers.get(connectionId);
+        if (peer?.player == null) continue;
+        const ticket = vps === undefined ? null : await ticketFor(peer.player, lease.map, vps.id, epoch);
+        peer.connection.send({
+          push: 'map.moved',
+          map: lease.map,
+          epoch,
+          owner: vps === undefined ? null : ownerOf(vps),
+          ticket,
+        });
+      }
+    };
+
+    const hostLost = (hostId: string, connectionId: string, reason: string) =>
+      serial(async () => {
+        const host = await store.getHost(hostId);
+        if (host === undefined || !host.alive || host.connection !== connectionId) return;
+        await store.putHost({ ...host, alive: false });
+        events$.next({ event: 'host.lost', hostId, reason });
+        const hosts = await store.listHosts();
+        for (const lease of await store.listLeases()) if (lease.owner === hostId) await moveLease(lease, hosts);
+      });
+
+    // ---- requests ---------------------------------------------------------------------------------------------
+
+    const login = async (peer: Peer, request: LoginRequest) => {
+      const address = peer.connection.address;
+      const now = scheduler.now();
+      const recent = (loginTimes.get(address) ?? []).filter((t) => now - t < settings.LoginWindowMS);
+      recent.push(now);
+      loginTimes.set(address, recent);
+      if (recent.length > settings.LoginRateLimit) {
+        throw p2pError('ERR_RATE_LIMITED', `more than ${settings.LoginRateLimit} logins in ${settings.LoginWindowMS} ms`);
+      }
+      const account = await deps.accounts.authenticate(request.name, request.password);
+      if (either.isLeft(account)) throw account.left;
+      peer.player = account.right.name;
+      return { player: account.right.name, caCertificate: authority.ca.certificatePem, ticketPublicKey: authority.ticketPublicKeyPem };
+    };
+
+    const assign = (peer: Peer, request: AssignRequest): Promise<Assignment> => {
+      const player = peer.player;
+      if (player === null) throw p2pError('ERR_NOT_LOGGED_IN', 'log in before asking for a map');
+      return serial(async () => {
+        const hosts = await store.listHosts();
+        const known = settings.Maps.includes(request.map) || hosts.some((h) => h.maps.includes(request.map));
+        if (!known) throw p2pError('ERR_MAP_UNKNOWN', `no host offers map ${request.map}`);
+        const lease = await store.getLease(request.map);
+        const current = lease?.owner == null ? undefined : hosts.find((h) => h.id === lease.owner && h.alive);
+        const vps = liveVps(hosts);
+        let owner = current;
+        let epoch = lease?.epoch ?? 0;
+        if (owner === undefined) {
+          owner = (config.P2P_NETWORK.EnableP2P ? pickHost(hosts, request.map, request.latencies) : undefined) ?? vps;
+          if (owner === undefined) throw p2pError('ERR_NO_HOST', `no live host or VPS can serve map ${request.map}`);
+          epoch += 1;
+          await store.putLease({ map: request.map, owner: owner.id, epoch });
+          pushToHost(owner.id, { push: 'lease.granted', map: request.map, epoch, restore: lease !== undefined });
+        }
+        await store.subscribe(request.map, peer.connection.id);
+        events$.next({ event: 'map.assigned', map: request.map, owner: owner.id, epoch, player });
+        const fallback = vps === undefined || vps.id === owner.id ? null : vps;
+        return {
+          map: request.map,
+          epoch,
+          owner: ownerOf(owner),
+          ticket: await ticketFor(player, request.map, owner.id, epoch),
+          vps: fallback === null ? null : { ...ownerOf(fallback), ticket: await ticketFor(player, request.map, fallback.id, epoch) },
+        };
+      });
+    };
+
+    const sameSecret = (given: string | undefined, expected: string | null) =>
+      given !== undefined &&
+      expected !== null &&
+      given.length === expected.length &&
+      timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+
+    /** Re-announced leases: kept when they are still the newest, adopted when the store lost them, else revoked. */
+    const reconcileLeases = async (hostId: string, held: readonly HeldLease[]): Promise<HeldLease[]> => {
+      const kept: HeldLease[] = [];
+      for (const { map, epoch } of held) {
+        const lease = await store.getLease(map);
+        if (lease === undefined || epoch > lease.epoch || (lease.owner === hostId && lease.epoch === epoch)) {
+          if (lease?.owner != null && lease.owner !== hostId) {
+            pushToHost(lease.owner, { push: 'lease.revoked', map, epoch: lease.epoch });
+            events$.next({ event: 'lease.revoked', map, hostId: lease.owner, epoch: lease.epoch });
+          }
+          await store.putLease({ map, owner: hostId, epoch });
+          kept.push({ map, epoch });
+        } else {
+          pushToHost(hostId, { push: 'lease.revoked', map, epoch });
+          events$.next({ event: 'lease.revoked', map, hostId, epoch });
+        }
+      }
+      return kept;
+    };
+
+    const register = async (peer: Peer, request: RegisterRequest) => {
+      if (request.role === 'vps') {
+        if (!sameSecret(request.serviceKey, deps.serviceKey)) throw p2pError('ERR_AUTH_FAILED', 'wrong service key');
+      } else {
+        const account = await deps.accounts.authenticate(request.account ?? '', request.password);
+        if (either.isLeft(account)) throw account.left;
+        if (!account.right.roles.includes('host')) {
+          throw p2pError('ERR_AUTH_ROLE', `account ${account.right.name} may not host maps`);
+        }
+      }
+      const certificate = issueHostCertificate(authority.ca, request.csr, {
+        hostId: request.hostId,
+        validitySeconds: settings.CertificateValiditySeconds,
+        now: scheduler.now(),
+      });
+      if (either.isLeft(certificate)) throw certificate.left;
+      const leases = await serial(async () => {
+        const existing = await store.getHost(request.hostId);
+        if (existing?.alive === true && existing.connection !== peer.connection.id && peers.has(existing.connection)) {
+          throw p2pError('ERR_HOST_DUPLICATE', `host ${request.hostId} is already registered on another connection`);
+        }
+        await store.putHost({
+          id: request.hostId,
+          kind: request.role,
+          url: request.url,
+          maps: request.maps,
+          capacity: request.capacity,
+          load: 0,
+          alive: true,
+          connection: peer.connection.id,
+        });
+        return reconcileLeases(request.hostId, request.leases);
+      });
+      peer.host = request.hostId;
+      peer.heartbeats.next();
+      events$.next({ event: 'host.registered', hostId: request.hostId, kind: request.role, maps: request.maps });
+      return {
+        certificate: certificate.right,
+        caCertificate: authority.ca.certificatePem,
+        ticketPublicKey: authority.ticketPublicKeyPem,
+        leases,
+      };
+    };
+
+    const updateHost = (peer: Peer, change: Partial<Pick<HostRecord, 'maps' | 'capacity' | 'load'>>) => {
+      const hostId = peer.host;
+      if (hostId === null) throw p2pError('ERR_NOT_LOGGED_IN', 'register as a host first');
+      return serial(async () => {
+        const host = await store.getHost(hostId);
+        if (host?.alive === true && host.connection === peer.connection.id) await store.putHost({ ...host, ...change });
+      });
+    };
+
+    const announce = async (peer: Peer, request: AnnounceRequest) => {
+      await updateHost(peer, { maps: request.maps, capacity: request.capacity });
+      return {};
+    };
+
+    const handle = (peer: Peer, request: CoordinatorRequest): Promise<unknown> => {
+      switch (request.type) {
+        case 'login':
+          return login(peer, request);
+        case 'assign':
+          return assign(peer, request);
+        case 'register':
+          return register(peer, request);
+        case 'announce':
+          return announce(peer, request);
+        case 'heartbeat':
+          peer.heartbeats.next();
+          return updateHost(peer, { load: request.load });
+        case 'report': {
+          if (peer.player === null) throw p2pError('ERR_NOT_LOGGED_IN', 'log in before reporting a host');
+          events$.next({ event: 'host.reported', map: request.map, hostId: request.hostId, code: request.code, player: peer.player });
+          return Promise.resolve({});
+        }
+      }
+    };
+
+    const refuse = (peer: Peer, id: number | null, error: P2PError) => {
+      peer.connection.send({ id, ok: false, error: { code: error.code, message: error.message } });
+      events$.next({ event: 'request.refused', connection: peer.connection.id, code: error.code, message: error.message });
+    };
+
+    const onMessage = async (peer: Peer, text: string) => {
+      const decoded = decodeRequest(text, settings.MaxMessageBytes);
+      if (either.isLeft(decoded)) {
+        refuse(peer, decoded.left.id, decoded.left.error);
+        return;
+      }
+      const request = decoded.right;
+      const id = 'id' in request ? request.id : null;
+      try {
+        const result = await handle(peer, request);
+        if (id !== null) peer.connection.send({ id, ok: true, result });
+      } catch (error) {
+        refuse(peer, id, toP2PError(error, 'ERR_REQUEST_MALFORMED'));
+      }
+    };
+
+    // ---- connections ------------------------------------------------------------------------------------------
+
+    const serve = (connection: Connection): Observable<never> => {
+      const peer: Peer = { connection, player: null, host: null, heartbeats: new Subject<void>() };
+      peers.set(connection.id, peer);
+      // A registered host (its first heartbeat is its registration) that then stays silent for
+      // HeartbeatTimeoutMS is dead, like one whose socket closed.
+      const watchdog = peer.heartbeats
+        .pipe(
+          take(1),
+          switchMap(() => peer.heartbeats.pipe(heartbeatTimeout({ timeoutMs: settings.HeartbeatTimeoutMS, scheduler }))),
+        )
+        .subscribe({
+          error: () => {
+            if (peer.host !== null) void hostLost(peer.host, connection.id, 'heartbeat timeout');
+            connection.close(4000, 'heartbeat timeout');
+          },
+        });
+      return connection.messages$.pipe(
+        // A socket error ends that connection, never the coordinator.
+        catchError(() => EMPTY),
+        mergeMap((text) => from(onMessage(peer, text))),
+        ignoreElements(),
+        finalize(() => {
+          watchdog.unsubscribe();
+          peers.delete(connection.id);
+          if (peer.host !== null) void hostLost(peer.host, connection.id, 'control connection closed');
+          void serial(() => store.unsubscribeAll(connection.id));
+        }),
+      );
+    };
+
+    return merge(events$, connections$.pipe(mergeMap(serve)));
+  });

@@ -1,0 +1,135 @@
+import {
+  type Observable,
+  type SchedulerLike,
+  asyncScheduler,
+  defer,
+  filter,
+  from,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  mergeMap,
+  of,
+  scan,
+  switchMap,
+  tap,
+} from 'rxjs';
+import type { HeldLease, HostKind, Push, RegisterResult } from '../../lib/coordinator/protocol.js';
+import { type P2PError, toP2PError } from '../../lib/errors.js';
+import { type KeyPairPem, createCsr } from '../../lib/crypto/pki.js';
+import { retryBackoff } from '../../operators/retry-backoff.js';
+import { connectRpc } from './rpc.js';
+
+export interface HostAgentConfig {
+  readonly coordinatorUrl: string;
+  readonly hostId: string;
+  readonly role: HostKind;
+  /** Where clients reach this host's session server. */
+  readonly url: string;
+  readonly maps: readonly string[];
+  readonly capacity: number;
+  readonly credentials: { readonly account: string; readonly password: string } | { readonly serviceKey: string };
+  /** The host's certificate key; the same key is certified again after every reconnect. */
+  readonly keys: KeyPairPem;
+  readonly heartbeatIntervalMs: number;
+  /** Current players on this host, sent with each heartbeat. */
+  readonly load$?: Observable<number>;
+  readonly reconnectDelayMs: number;
+  readonly maxReconnectDelayMs: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+export type HostAgentEvent =
+  | ({ readonly type: 'registered' } & RegisterResult)
+  | { readonly type: 'lease.granted'; readonly map: string; readonly epoch: number; readonly restore: boolean }
+  | { readonly type: 'lease.revoked'; readonly map: string; readonly epoch: number }
+  | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
+
+/** Map → epoch of the leases a host holds. */
+export type HeldLeases = ReadonlyMap<string, number>;
+
+/** How each agent event changes the leases held: the one rule for both the stream and re-announcing. */
+export const reduceHeldLeases = (leases: HeldLeases, event: HostAgentEvent): HeldLeases => {
+  if (event.type === 'registered') return new Map(event.leases.map((l) => [l.map, l.epoch]));
+  const next = new Map(leases);
+  if (event.type === 'lease.granted') next.set(event.map, event.epoch);
+  else if (event.type === 'lease.revoked' && (next.get(event.map) ?? Infinity) <= event.epoch) next.delete(event.map);
+  return next;
+};
+
+/** The leases a host holds, derived from its agent's events. */
+export const heldLeases = (events$: Observable<HostAgentEvent>): Observable<HeldLeases> =>
+  events$.pipe(scan(reduceHeldLeases, new Map<string, number>()));
+
+const isAuthError = (error: unknown) => ['ERR_AUTH_FAILED', 'ERR_AUTH_ROLE', 'ERR_CSR_SUBJECT', 'ERR_CSR_SIGNATURE'].includes(toP2PError(error).code);
+
+/**
+ * A host's (or the VPS's) side of the coordinator: registers with a CSR, re-announces the leases it holds,
+ * heartbeats with its load, and turns pushes into events. When the coordinator goes away it reconnects with
+ * backoff, forever, and registers again with the leases it held (a coordinator restart loses no map). A refused
+ * registration (credentials, role, CSR) is not retried: it errors the stream.
+ */
+export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> =>
+  defer(() => {
+    const scheduler = config.scheduler ?? asyncScheduler;
+    let held: HeldLeases = new Map();
+    const credentials =
+      'serviceKey' in config.credentials
+        ? { serviceKey: config.credentials.serviceKey }
+        : { account: config.credentials.account, password: config.credentials.password };
+
+    const session$ = connectRpc(config.coordinatorUrl).pipe(
+      switchMap((rpc) =>
+        from(
+          rpc.request<RegisterResult>({
+            type: 'register',
+            role: config.role,
+            hostId: config.hostId,
+            ...credentials,
+            csr: createCsr(config.hostId, config.keys),
+            url: config.url,
+            maps: config.maps,
+            capacity: config.capacity,
+            leases: [...held].map(([map, epoch]): HeldLease => ({ map, epoch })),
+          }),
+        ).pipe(
+          mergeMap((result) => {
+            const heartbeats$ = (config.load$ ?? of(0)).pipe(
+              switchMap((load) =>
+                interval(config.heartbeatIntervalMs, scheduler).pipe(map(() => load)),
+              ),
+              tap((load) => rpc.notify({ type: 'heartbeat', load })),
+              ignoreElements(),
+            );
+            // Hosts subscribe to no map, so `map.moved` is not theirs.
+            const pushes$ = rpc.pushes$.pipe(
+              filter((push): push is Exclude<Push, { push: 'map.moved' }> => push.push !== 'map.moved'),
+              map(toEvent),
+            );
+            return merge(of<HostAgentEvent>({ type: 'registered', ...result }), pushes$, heartbeats$);
+          }),
+        ),
+      ),
+    );
+
+    return session$.pipe(
+      retryBackoff<HostAgentEvent>({
+        count: Number.POSITIVE_INFINITY,
+        delayMs: config.reconnectDelayMs,
+        factor: 2,
+        maxDelayMs: config.maxReconnectDelayMs,
+        shouldRetry: (error) => !isAuthError(error),
+        retrying: (attempt, error) => ({ type: 'disconnected', error: toP2PError(error), attempt }),
+        resetOn: (event) => event.type === 'registered',
+        scheduler,
+      }),
+      // What this host holds is what it re-announces after a reconnect.
+      tap((event) => (held = reduceHeldLeases(held, event))),
+    );
+  });
+
+const toEvent = (push: Exclude<Push, { push: 'map.moved' }>): HostAgentEvent =>
+  push.push === 'lease.granted'
+    ? { type: 'lease.granted', map: push.map, epoch: push.epoch, restore: push.restore }
+    : { type: 'lease.revoked', map: push.map, epoch: push.epoch };

@@ -1,0 +1,109 @@
+import {
+  type Observable,
+  type SchedulerLike,
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  from,
+  map,
+  merge,
+  mergeMap,
+  of,
+  pairwise,
+  scan,
+  shareReplay,
+  startWith,
+  switchMap,
+} from 'rxjs';
+import type { Assignment, LoginResult, Owner } from '../../lib/coordinator/protocol.js';
+import { type P2PError, isSecurityError, toP2PError } from '../../lib/errors.js';
+import { retryBackoff } from '../../operators/retry-backoff.js';
+import { connectRpc } from './rpc.js';
+
+export interface PlayerAgentConfig {
+  readonly coordinatorUrl: string;
+  readonly player: string;
+  readonly password?: string;
+  readonly reconnectDelayMs: number;
+  readonly maxReconnectDelayMs: number;
+  /** Round-trip times the client measured, by host id, sent with each assign. */
+  readonly latencies?: () => Readonly<Record<string, number>>;
+  readonly scheduler?: SchedulerLike;
+}
+
+export type PlayerAgentEvent =
+  | ({ readonly type: 'logged-in' } & LoginResult)
+  | { readonly type: 'assigned'; readonly assignment: Assignment }
+  | { readonly type: 'assign-failed'; readonly map: string; readonly error: P2PError }
+  | {
+      readonly type: 'map.moved';
+      readonly map: string;
+      readonly epoch: number;
+      readonly owner: Owner | null;
+      readonly ticket: string | null;
+    }
+  | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
+
+/**
+ * A player's side of the coordinator: logs in, asks for every map that `maps$` names, and turns pushes into
+ * events. When the coordinator goes away it reconnects with backoff, logs in again and asks again for every
+ * map asked for so far, which resubscribes it to their pushes. A refused login is a security error: the stream
+ * errors instead of retrying. A refused assign is an `assign-failed` event; the stream goes on.
+ */
+export const playerAgent$ = (config: PlayerAgentConfig, maps$: Observable<string>): Observable<PlayerAgentEvent> =>
+  defer(() => {
+    const scheduler = config.scheduler ?? asyncScheduler;
+    // Every map asked for so far; a new connection starts by asking for all of them again.
+    const requested$ = maps$.pipe(
+      scan((maps: ReadonlySet<string>, mapId) => new Set([...maps, mapId]), new Set<string>()),
+      startWith(new Set<string>()),
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
+    const newMaps$ = requested$.pipe(
+      startWith(new Set<string>()),
+      pairwise(),
+      mergeMap(([before, now]) => [...now].filter((mapId) => !before.has(mapId))),
+    );
+
+    const session$ = connectRpc(config.coordinatorUrl).pipe(
+      switchMap((rpc) => {
+        const assign = (mapId: string) =>
+          from(
+            rpc.request<Assignment>({ type: 'assign', map: mapId, latencies: config.latencies?.() }),
+          ).pipe(
+            map((assignment): PlayerAgentEvent => ({ type: 'assigned', assignment })),
+            catchError((error: unknown) => {
+              const coded = toP2PError(error);
+              // A closed connection is the session's error, handled by the reconnect below.
+              if (coded.category === 'connection' && coded.code !== 'ERR_NO_HOST') throw coded;
+              return of<PlayerAgentEvent>({ type: 'assign-failed', map: mapId, error: coded });
+            }),
+          );
+        const login$ = from(
+          rpc.request<LoginResult>({ type: 'login', name: config.player, password: config.password }),
+        ).pipe(map((result): PlayerAgentEvent => ({ type: 'logged-in', ...result })));
+        const pushes$ = rpc.pushes$.pipe(
+          mergeMap((push) =>
+            push.push === 'map.moved'
+              ? [{ type: 'map.moved' as const, map: push.map, epoch: push.epoch, owner: push.owner, ticket: push.ticket }]
+              : [],
+          ),
+        );
+        return concat(login$, merge(pushes$, newMaps$.pipe(mergeMap(assign))));
+      }),
+    );
+
+    return session$.pipe(
+      retryBackoff<PlayerAgentEvent>({
+        count: Number.POSITIVE_INFINITY,
+        delayMs: config.reconnectDelayMs,
+        factor: 2,
+        maxDelayMs: config.maxReconnectDelayMs,
+        shouldRetry: (error) => !isSecurityError(error),
+        retrying: (attempt, error) => ({ type: 'disconnected', error: toP2PError(error), attempt }),
+        resetOn: (event) => event.type === 'logged-in',
+        scheduler,
+      }),
+    );
+  });

@@ -1,0 +1,70 @@
+import type { HostKind } from '../../lib/coordinator/protocol.js';
+
+/** A registered host (or the VPS) as the coordinator knows it. */
+export interface HostRecord {
+  readonly id: string;
+  readonly kind: HostKind;
+  readonly url: string;
+  readonly maps: readonly string[];
+  readonly capacity: number;
+  readonly load: number;
+  readonly alive: boolean;
+  /** The control connection it registered on: a second live registration of the same id is refused. */
+  readonly connection: string;
+}
+
+/** A map's authoritative owner under an epoch. `owner` null: the map has no live owner now. */
+export interface Lease {
+  readonly map: string;
+  readonly owner: string | null;
+  readonly epoch: number;
+}
+
+/**
+ * All coordinator state. Nothing else in the coordinator keeps state that would be lost on restart or would
+ * differ between coordinators sharing a store (sockets and timers are resources, not state). Async so a Redis
+ * implementation fits the same interface; the coordinator serializes its mutations.
+ */
+export interface CoordinatorStore {
+  readonly getHost: (id: string) => Promise<HostRecord | undefined>;
+  readonly putHost: (host: HostRecord) => Promise<void>;
+  readonly listHosts: () => Promise<readonly HostRecord[]>;
+  readonly getLease: (map: string) => Promise<Lease | undefined>;
+  readonly putLease: (lease: Lease) => Promise<void>;
+  readonly listLeases: () => Promise<readonly Lease[]>;
+  readonly subscribe: (map: string, client: string) => Promise<void>;
+  readonly unsubscribeAll: (client: string) => Promise<void>;
+  readonly subscribers: (map: string) => Promise<readonly string[]>;
+}
+
+/** The default store: in process memory. A coordinator restart empties it; hosts re-announce their leases. */
+export const createMemoryStore = (): CoordinatorStore => {
+  const hosts = new Map<string, HostRecord>();
+  const leases = new Map<string, Lease>();
+  const subscriptions = new Map<string, Set<string>>();
+  return {
+    getHost: (id) => Promise.resolve(hosts.get(id)),
+    putHost: (host) => {
+      hosts.set(host.id, host);
+      return Promise.resolve();
+    },
+    listHosts: () => Promise.resolve([...hosts.values()]),
+    getLease: (map) => Promise.resolve(leases.get(map)),
+    putLease: (lease) => {
+      leases.set(lease.map, lease);
+      return Promise.resolve();
+    },
+    listLeases: () => Promise.resolve([...leases.values()]),
+    subscribe: (map, client) => {
+      const set = subscriptions.get(map) ?? new Set<string>();
+      set.add(client);
+      subscriptions.set(map, set);
+      return Promise.resolve();
+    },
+    unsubscribeAll: (client) => {
+      for (const set of subscriptions.values()) set.delete(client);
+      return Promise.resolve();
+    },
+    subscribers: (map) => Promise.resolve([...(subscriptions.get(map) ?? [])]),
+  };
+};
