@@ -62,10 +62,14 @@ export type EncryptionAlgorithm = t.TypeOf<typeof EncryptionAlgorithm>;
 /** A comma-separated list of map ids; empty text is an empty list. */
 export const MapListFromString = new t.Type<readonly string[], string>(
   'a comma-separated list of map ids (letters, digits, _ and -)',
-  (u): u is readonly string[] => Array.isArray(u) && u.every((m) => typeof m === 'string' && MAP_ID_PATTERN.test(m)),
+  (u): u is readonly string[] =>
+    Array.isArray(u) && u.every((m) => typeof m === 'string' && MAP_ID_PATTERN.test(m)),
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c);
-    const maps = u.split(',').map((m) => m.trim()).filter((m) => m !== '');
+    const maps = u
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== '');
     return maps.every((m) => MAP_ID_PATTERN.test(m)) ? t.success(maps) : t.failure(u, c);
   },
   (maps) => maps.join(','),

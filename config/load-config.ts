@@ -17,7 +17,7 @@ export interface LoadConfigOptions {
 export const defaultConfig: Config = Object.fromEntries(
   Object.entries(SCHEMA).map(([section, keys]) => [
     section,
-    Object.fromEntries(Object.entries(keys).map(([name, k]) => [name, k.default])),
+    Object.fromEntries(Object.entries(keys).map(([name, k]) => [name, (k as { default: unknown }).default])),
   ]),
 ) as Config;
 

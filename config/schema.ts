@@ -64,6 +64,7 @@ export const SCHEMA = {
     LoginRateLimit: key(PositiveIntFromString, 10),
     LoginWindowMS: key(PositiveIntFromString, 10_000),
     Maps: key(MapListFromString, [] as readonly string[]),
+    RestartGraceMS: key(NonNegativeIntFromString, 5000),
   },
 } as const;
 

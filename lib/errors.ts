@@ -39,14 +39,32 @@ export const ERROR_CODES = {
     summary: 'an outgoing message or batch does not fit in one frame',
   },
 
-  ERR_REQUEST_MALFORMED: { category: 'data', summary: 'a coordinator request is not JSON or fails its codec' },
-  ERR_REQUEST_TOO_LARGE: { category: 'data', summary: 'a coordinator request is larger than MaxMessageBytes' },
+  ERR_REQUEST_MALFORMED: {
+    category: 'data',
+    summary: 'a coordinator request is not JSON or fails its codec',
+  },
+  ERR_REQUEST_TOO_LARGE: {
+    category: 'data',
+    summary: 'a coordinator request is larger than MaxMessageBytes',
+  },
   ERR_RATE_LIMITED: { category: 'data', summary: 'too many logins from one address within LoginWindowMS' },
-  ERR_NOT_LOGGED_IN: { category: 'data', summary: 'the request needs a login (or a host registration) first' },
-  ERR_MAP_UNKNOWN: { category: 'data', summary: 'no host offers the map and the coordinator catalogue does not list it' },
+  ERR_NOT_LOGGED_IN: {
+    category: 'data',
+    summary: 'the request needs a login (or a host registration) first',
+  },
+  ERR_MAP_UNKNOWN: {
+    category: 'data',
+    summary: 'no host offers the map and the coordinator catalogue does not list it',
+  },
   ERR_NO_HOST: { category: 'connection', summary: 'no live host and no VPS can serve the map now' },
-  ERR_HOST_DUPLICATE: { category: 'data', summary: 'the host id is already registered and live on another connection' },
-  ERR_LEASE_REVOKED: { category: 'connection', summary: 'the host no longer holds the map lease (it moved under a newer epoch)' },
+  ERR_HOST_DUPLICATE: {
+    category: 'data',
+    summary: 'the host id is already registered and live on another connection',
+  },
+  ERR_LEASE_REVOKED: {
+    category: 'connection',
+    summary: 'the host no longer holds the map lease (it moved under a newer epoch)',
+  },
 
   ERR_TOO_MANY_REJECTIONS: { category: 'connection', summary: 'a connection sent too many rejected frames' },
   ERR_HEARTBEAT_TIMEOUT: { category: 'connection', summary: 'no frame arrived within TimeoutMS' },

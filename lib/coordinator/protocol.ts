@@ -117,13 +117,28 @@ export interface RegisterResult {
 }
 
 export type Push =
-  | { readonly push: 'map.moved'; readonly map: string; readonly epoch: number; readonly owner: Owner | null; readonly ticket: string | null }
-  | { readonly push: 'lease.granted'; readonly map: string; readonly epoch: number; readonly restore: boolean }
+  | {
+      readonly push: 'map.moved';
+      readonly map: string;
+      readonly epoch: number;
+      readonly owner: Owner | null;
+      readonly ticket: string | null;
+    }
+  | {
+      readonly push: 'lease.granted';
+      readonly map: string;
+      readonly epoch: number;
+      readonly restore: boolean;
+    }
   | { readonly push: 'lease.revoked'; readonly map: string; readonly epoch: number };
 
 export type Response =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number | null; readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+  | {
+      readonly id: number | null;
+      readonly ok: false;
+      readonly error: { readonly code: string; readonly message: string };
+    };
 
 /**
  * Parses and validates one request. Left: ERR_REQUEST_TOO_LARGE (checked before parsing) or
@@ -134,7 +149,10 @@ export const decodeRequest = (
   maxBytes: number,
 ): either.Either<{ readonly id: number | null; readonly error: P2PError }, CoordinatorRequest> => {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-    return either.left({ id: null, error: p2pError('ERR_REQUEST_TOO_LARGE', `request larger than ${maxBytes} bytes`) });
+    return either.left({
+      id: null,
+      error: p2pError('ERR_REQUEST_TOO_LARGE', `request larger than ${maxBytes} bytes`),
+    });
   }
   let json: unknown;
   try {
@@ -150,6 +168,9 @@ export const decodeRequest = (
   const reasons = PathReporter.report(decoded).slice(0, 3).join('; ');
   return either.left({
     id,
-    error: p2pError('ERR_REQUEST_MALFORMED', `invalid ${typeof type === 'string' ? type : 'request'}: ${reasons}`),
+    error: p2pError(
+      'ERR_REQUEST_MALFORMED',
+      `invalid ${typeof type === 'string' ? type : 'request'}: ${reasons}`,
+    ),
   });
 };

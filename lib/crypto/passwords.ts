@@ -11,7 +11,9 @@ export interface PasswordHash {
 
 const derive = (password: string, salt: Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_BYTES, OPTIONS, (error, key) => (error === null ? resolve(key) : reject(error))),
+    scrypt(password, salt, KEY_BYTES, OPTIONS, (error, key) =>
+      error === null ? resolve(key) : reject(error),
+    ),
   );
 
 export const hashPassword = async (password: string): Promise<PasswordHash> => {

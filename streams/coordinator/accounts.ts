@@ -22,7 +22,10 @@ export interface Account {
 
 export interface Accounts {
   /** ERR_AUTH_FAILED for an unknown name or a wrong password alike: which names exist is not revealed. */
-  readonly authenticate: (name: string, password: string | undefined) => Promise<either.Either<P2PError, Account>>;
+  readonly authenticate: (
+    name: string,
+    password: string | undefined,
+  ) => Promise<either.Either<P2PError, Account>>;
 }
 
 const failed = () => either.left(p2pError('ERR_AUTH_FAILED', 'unknown account or wrong password'));
@@ -59,9 +62,17 @@ export const loadAccounts = (path: string | null, options: { readonly allowGuest
 };
 
 /** Adds or replaces an account in the file (creating it), hashing the password with scrypt. */
-export const addAccount = async (path: string, name: string, password: string, roles: readonly Role[]): Promise<void> => {
+export const addAccount = async (
+  path: string,
+  name: string,
+  password: string,
+  roles: readonly Role[],
+): Promise<void> => {
   const file = readAccountsFile(path);
   const hashed = await hashPassword(password);
-  const next: AccountsFile = { version: 1, accounts: { ...file.accounts, [name]: { ...hashed, roles: [...roles] } } };
+  const next: AccountsFile = {
+    version: 1,
+    accounts: { ...file.accounts, [name]: { ...hashed, roles: [...roles] } },
+  };
   writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
 };

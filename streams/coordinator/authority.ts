@@ -34,7 +34,10 @@ export const loadOrCreateAuthority = async (dataDir: string, now: number): Promi
     const keys = await generateTicketKeys();
     writeFileSync(ticketKeyPath, await exportPKCS8(keys.privateKey), { mode: 0o600 });
   }
-  const ca = { certificatePem: readFileSync(caCertPath, 'utf8'), privateKeyPem: readFileSync(caKeyPath, 'utf8') };
+  const ca = {
+    certificatePem: readFileSync(caCertPath, 'utf8'),
+    privateKeyPem: readFileSync(caKeyPath, 'utf8'),
+  };
   const privateKey = createPrivateKey(readFileSync(ticketKeyPath, 'utf8'));
   const ticketKeys = { privateKey, publicKey: createPublicKey(privateKey) };
   return {

@@ -7,13 +7,17 @@ import {
   asyncScheduler,
   catchError,
   defer,
+  filter,
   finalize,
+  firstValueFrom,
   from,
   ignoreElements,
   merge,
   mergeMap,
+  race,
   switchMap,
   take,
+  timer,
 } from 'rxjs';
 import { either } from 'fp-ts';
 import type { Config } from '../../config/schema.js';
@@ -62,13 +66,42 @@ export interface CoordinatorDeps {
 
 /** What the coordinator did, for logs and tests. */
 export type CoordinatorEvent =
-  | { readonly event: 'host.registered'; readonly hostId: string; readonly kind: string; readonly maps: readonly string[] }
+  | {
+      readonly event: 'host.registered';
+      readonly hostId: string;
+      readonly kind: string;
+      readonly maps: readonly string[];
+      readonly leases: readonly HeldLease[];
+    }
   | { readonly event: 'host.lost'; readonly hostId: string; readonly reason: string }
-  | { readonly event: 'map.assigned'; readonly map: string; readonly owner: string; readonly epoch: number; readonly player: string }
-  | { readonly event: 'map.moved'; readonly map: string; readonly from: string | null; readonly to: string | null; readonly epoch: number }
+  | {
+      readonly event: 'map.assigned';
+      readonly map: string;
+      readonly owner: string;
+      readonly epoch: number;
+      readonly player: string;
+    }
+  | {
+      readonly event: 'map.moved';
+      readonly map: string;
+      readonly from: string | null;
+      readonly to: string | null;
+      readonly epoch: number;
+    }
   | { readonly event: 'lease.revoked'; readonly map: string; readonly hostId: string; readonly epoch: number }
-  | { readonly event: 'host.reported'; readonly map: string; readonly hostId: string; readonly code: string; readonly player: string }
-  | { readonly event: 'request.refused'; readonly connection: string; readonly code: string; readonly message: string };
+  | {
+      readonly event: 'host.reported';
+      readonly map: string;
+      readonly hostId: string;
+      readonly code: string;
+      readonly player: string;
+    }
+  | {
+      readonly event: 'request.refused';
+      readonly connection: string;
+      readonly code: string;
+      readonly message: string;
+    };
 
 /** Who is on a connection: a logged-in player or a registered host. Lives and dies with the socket. */
 interface Peer {
@@ -86,7 +119,10 @@ interface Peer {
  * A host is dead when its control connection closes (at once) or its heartbeats stop for HeartbeatTimeoutMS;
  * its maps then move to the VPS under epoch + 1, and every subscribed client gets `map.moved`.
  */
-export const runCoordinator = (connections$: Observable<Connection>, deps: CoordinatorDeps): Observable<CoordinatorEvent> =>
+export const runCoordinator = (
+  connections$: Observable<Connection>,
+  deps: CoordinatorDeps,
+): Observable<CoordinatorEvent> =>
   defer(() => {
     const { store, authority, config } = deps;
     const scheduler = deps.scheduler ?? asyncScheduler;
@@ -119,7 +155,8 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
       const vps = liveVps(hosts, lease.owner ?? undefined);
       const epoch = lease.epoch + 1;
       await store.putLease({ map: lease.map, owner: vps?.id ?? null, epoch });
-      if (vps !== undefined) pushToHost(vps.id, { push: 'lease.granted', map: lease.map, epoch, restore: true });
+      if (vps !== undefined)
+        pushToHost(vps.id, { push: 'lease.granted', map: lease.map, epoch, restore: true });
       events$.next({ event: 'map.moved', map: lease.map, from: lease.owner, to: vps?.id ?? null, epoch });
       for (const connectionId of await store.subscribers(lease.map)) {
         const peer = peers.get(connectionId);
@@ -142,7 +179,8 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
         await store.putHost({ ...host, alive: false });
         events$.next({ event: 'host.lost', hostId, reason });
         const hosts = await store.listHosts();
-        for (const lease of await store.listLeases()) if (lease.owner === hostId) await moveLease(lease, hosts);
+        for (const lease of await store.listLeases())
+          if (lease.owner === hostId) await moveLease(lease, hosts);
       });
 
     // ---- requests ---------------------------------------------------------------------------------------------
@@ -154,17 +192,39 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
       recent.push(now);
       loginTimes.set(address, recent);
       if (recent.length > settings.LoginRateLimit) {
-        throw p2pError('ERR_RATE_LIMITED', `more than ${settings.LoginRateLimit} logins in ${settings.LoginWindowMS} ms`);
+        throw p2pError(
+          'ERR_RATE_LIMITED',
+          `more than ${settings.LoginRateLimit} logins in ${settings.LoginWindowMS} ms`,
+        );
       }
       const account = await deps.accounts.authenticate(request.name, request.password);
       if (either.isLeft(account)) throw account.left;
       peer.player = account.right.name;
-      return { player: account.right.name, caCertificate: authority.ca.certificatePem, ticketPublicKey: authority.ticketPublicKeyPem };
+      return {
+        player: account.right.name,
+        caCertificate: authority.ca.certificatePem,
+        ticketPublicKey: authority.ticketPublicKeyPem,
+      };
     };
 
-    const assign = (peer: Peer, request: AssignRequest): Promise<Assignment> => {
+    /**
+     * Within RestartGraceMS of start, a map without a lease may still have an owner that has not re-announced
+     * it yet (the coordinator restarted): wait for it rather than issue a second lease under a reused epoch.
+     */
+    const startedAt = scheduler.now();
+    const awaitReannounce = async (map: string) => {
+      const remaining = startedAt + settings.RestartGraceMS - scheduler.now();
+      if (remaining <= 0 || (await store.getLease(map)) !== undefined) return;
+      const reannounced$ = events$.pipe(
+        filter((e) => e.event === 'host.registered' && e.leases.some((l) => l.map === map)),
+      );
+      await firstValueFrom(race(reannounced$, timer(remaining, scheduler)));
+    };
+
+    const assign = async (peer: Peer, request: AssignRequest): Promise<Assignment> => {
       const player = peer.player;
       if (player === null) throw p2pError('ERR_NOT_LOGGED_IN', 'log in before asking for a map');
+      await awaitReannounce(request.map);
       return serial(async () => {
         const hosts = await store.listHosts();
         const known = settings.Maps.includes(request.map) || hosts.some((h) => h.maps.includes(request.map));
@@ -175,11 +235,19 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
         let owner = current;
         let epoch = lease?.epoch ?? 0;
         if (owner === undefined) {
-          owner = (config.P2P_NETWORK.EnableP2P ? pickHost(hosts, request.map, request.latencies) : undefined) ?? vps;
-          if (owner === undefined) throw p2pError('ERR_NO_HOST', `no live host or VPS can serve map ${request.map}`);
+          owner =
+            (config.P2P_NETWORK.EnableP2P ? pickHost(hosts, request.map, request.latencies) : undefined) ??
+            vps;
+          if (owner === undefined)
+            throw p2pError('ERR_NO_HOST', `no live host or VPS can serve map ${request.map}`);
           epoch += 1;
           await store.putLease({ map: request.map, owner: owner.id, epoch });
-          pushToHost(owner.id, { push: 'lease.granted', map: request.map, epoch, restore: lease !== undefined });
+          pushToHost(owner.id, {
+            push: 'lease.granted',
+            map: request.map,
+            epoch,
+            restore: lease !== undefined,
+          });
         }
         await store.subscribe(request.map, peer.connection.id);
         events$.next({ event: 'map.assigned', map: request.map, owner: owner.id, epoch, player });
@@ -189,7 +257,10 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
           epoch,
           owner: ownerOf(owner),
           ticket: await ticketFor(player, request.map, owner.id, epoch),
-          vps: fallback === null ? null : { ...ownerOf(fallback), ticket: await ticketFor(player, request.map, fallback.id, epoch) },
+          vps:
+            fallback === null
+              ? null
+              : { ...ownerOf(fallback), ticket: await ticketFor(player, request.map, fallback.id, epoch) },
         };
       });
     };
@@ -200,9 +271,13 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
       given.length === expected.length &&
       timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 
-    /** Re-announced leases: kept when they are still the newest, adopted when the store lost them, else revoked. */
-    const reconcileLeases = async (hostId: string, held: readonly HeldLease[]): Promise<HeldLease[]> => {
+    /**
+     * Re-announced leases: kept when they are still the newest, adopted when the store lost them (a restart),
+     * else returned as revoked for the caller to tell the host.
+     */
+    const reconcileLeases = async (hostId: string, held: readonly HeldLease[]) => {
       const kept: HeldLease[] = [];
+      const revoked: HeldLease[] = [];
       for (const { map, epoch } of held) {
         const lease = await store.getLease(map);
         if (lease === undefined || epoch > lease.epoch || (lease.owner === hostId && lease.epoch === epoch)) {
@@ -213,16 +288,17 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
           await store.putLease({ map, owner: hostId, epoch });
           kept.push({ map, epoch });
         } else {
-          pushToHost(hostId, { push: 'lease.revoked', map, epoch });
+          revoked.push({ map, epoch });
           events$.next({ event: 'lease.revoked', map, hostId, epoch });
         }
       }
-      return kept;
+      return { kept, revoked };
     };
 
     const register = async (peer: Peer, request: RegisterRequest) => {
       if (request.role === 'vps') {
-        if (!sameSecret(request.serviceKey, deps.serviceKey)) throw p2pError('ERR_AUTH_FAILED', 'wrong service key');
+        if (!sameSecret(request.serviceKey, deps.serviceKey))
+          throw p2pError('ERR_AUTH_FAILED', 'wrong service key');
       } else {
         const account = await deps.accounts.authenticate(request.account ?? '', request.password);
         if (either.isLeft(account)) throw account.left;
@@ -236,10 +312,17 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
         now: scheduler.now(),
       });
       if (either.isLeft(certificate)) throw certificate.left;
-      const leases = await serial(async () => {
+      const { kept, revoked } = await serial(async () => {
         const existing = await store.getHost(request.hostId);
-        if (existing?.alive === true && existing.connection !== peer.connection.id && peers.has(existing.connection)) {
-          throw p2pError('ERR_HOST_DUPLICATE', `host ${request.hostId} is already registered on another connection`);
+        if (
+          existing?.alive === true &&
+          existing.connection !== peer.connection.id &&
+          peers.has(existing.connection)
+        ) {
+          throw p2pError(
+            'ERR_HOST_DUPLICATE',
+            `host ${request.hostId} is already registered on another connection`,
+          );
         }
         await store.putHost({
           id: request.hostId,
@@ -255,12 +338,19 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
       });
       peer.host = request.hostId;
       peer.heartbeats.next();
-      events$.next({ event: 'host.registered', hostId: request.hostId, kind: request.role, maps: request.maps });
+      for (const lease of revoked) peer.connection.send({ push: 'lease.revoked', ...lease });
+      events$.next({
+        event: 'host.registered',
+        hostId: request.hostId,
+        kind: request.role,
+        maps: request.maps,
+        leases: kept,
+      });
       return {
         certificate: certificate.right,
         caCertificate: authority.ca.certificatePem,
         ticketPublicKey: authority.ticketPublicKeyPem,
-        leases,
+        leases: kept,
       };
     };
 
@@ -269,7 +359,8 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
       if (hostId === null) throw p2pError('ERR_NOT_LOGGED_IN', 'register as a host first');
       return serial(async () => {
         const host = await store.getHost(hostId);
-        if (host?.alive === true && host.connection === peer.connection.id) await store.putHost({ ...host, ...change });
+        if (host?.alive === true && host.connection === peer.connection.id)
+          await store.putHost({ ...host, ...change });
       });
     };
 
@@ -293,7 +384,13 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
           return updateHost(peer, { load: request.load });
         case 'report': {
           if (peer.player === null) throw p2pError('ERR_NOT_LOGGED_IN', 'log in before reporting a host');
-          events$.next({ event: 'host.reported', map: request.map, hostId: request.hostId, code: request.code, player: peer.player });
+          events$.next({
+            event: 'host.reported',
+            map: request.map,
+            hostId: request.hostId,
+            code: request.code,
+            player: peer.player,
+          });
           return Promise.resolve({});
         }
       }
@@ -301,7 +398,12 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
 
     const refuse = (peer: Peer, id: number | null, error: P2PError) => {
       peer.connection.send({ id, ok: false, error: { code: error.code, message: error.message } });
-      events$.next({ event: 'request.refused', connection: peer.connection.id, code: error.code, message: error.message });
+      events$.next({
+        event: 'request.refused',
+        connection: peer.connection.id,
+        code: error.code,
+        message: error.message,
+      });
     };
 
     const onMessage = async (peer: Peer, text: string) => {
@@ -330,7 +432,9 @@ export const runCoordinator = (connections$: Observable<Connection>, deps: Coord
       const watchdog = peer.heartbeats
         .pipe(
           take(1),
-          switchMap(() => peer.heartbeats.pipe(heartbeatTimeout({ timeoutMs: settings.HeartbeatTimeoutMS, scheduler }))),
+          switchMap(() =>
+            peer.heartbeats.pipe(heartbeatTimeout({ timeoutMs: settings.HeartbeatTimeoutMS, scheduler })),
+          ),
         )
         .subscribe({
           error: () => {

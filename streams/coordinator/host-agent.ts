@@ -29,7 +29,8 @@ export interface HostAgentConfig {
   readonly url: string;
   readonly maps: readonly string[];
   readonly capacity: number;
-  readonly credentials: { readonly account: string; readonly password: string } | { readonly serviceKey: string };
+  readonly credentials:
+    { readonly account: string; readonly password: string } | { readonly serviceKey: string };
   /** The host's certificate key; the same key is certified again after every reconnect. */
   readonly keys: KeyPairPem;
   readonly heartbeatIntervalMs: number;
@@ -42,7 +43,12 @@ export interface HostAgentConfig {
 
 export type HostAgentEvent =
   | ({ readonly type: 'registered' } & RegisterResult)
-  | { readonly type: 'lease.granted'; readonly map: string; readonly epoch: number; readonly restore: boolean }
+  | {
+      readonly type: 'lease.granted';
+      readonly map: string;
+      readonly epoch: number;
+      readonly restore: boolean;
+    }
   | { readonly type: 'lease.revoked'; readonly map: string; readonly epoch: number }
   | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
 
@@ -54,7 +60,8 @@ export const reduceHeldLeases = (leases: HeldLeases, event: HostAgentEvent): Hel
   if (event.type === 'registered') return new Map(event.leases.map((l) => [l.map, l.epoch]));
   const next = new Map(leases);
   if (event.type === 'lease.granted') next.set(event.map, event.epoch);
-  else if (event.type === 'lease.revoked' && (next.get(event.map) ?? Infinity) <= event.epoch) next.delete(event.map);
+  else if (event.type === 'lease.revoked' && (next.get(event.map) ?? Infinity) <= event.epoch)
+    next.delete(event.map);
   return next;
 };
 
@@ -62,7 +69,10 @@ export const reduceHeldLeases = (leases: HeldLeases, event: HostAgentEvent): Hel
 export const heldLeases = (events$: Observable<HostAgentEvent>): Observable<HeldLeases> =>
   events$.pipe(scan(reduceHeldLeases, new Map<string, number>()));
 
-const isAuthError = (error: unknown) => ['ERR_AUTH_FAILED', 'ERR_AUTH_ROLE', 'ERR_CSR_SUBJECT', 'ERR_CSR_SIGNATURE'].includes(toP2PError(error).code);
+const isAuthError = (error: unknown) =>
+  ['ERR_AUTH_FAILED', 'ERR_AUTH_ROLE', 'ERR_CSR_SUBJECT', 'ERR_CSR_SIGNATURE'].includes(
+    toP2PError(error).code,
+  );
 
 /**
  * A host's (or the VPS's) side of the coordinator: registers with a CSR, re-announces the leases it holds,
@@ -96,9 +106,7 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
         ).pipe(
           mergeMap((result) => {
             const heartbeats$ = (config.load$ ?? of(0)).pipe(
-              switchMap((load) =>
-                interval(config.heartbeatIntervalMs, scheduler).pipe(map(() => load)),
-              ),
+              switchMap((load) => interval(config.heartbeatIntervalMs, scheduler).pipe(map(() => load))),
               tap((load) => rpc.notify({ type: 'heartbeat', load })),
               ignoreElements(),
             );

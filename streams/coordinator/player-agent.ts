@@ -6,6 +6,7 @@ import {
   concat,
   defer,
   from,
+  ignoreElements,
   map,
   merge,
   mergeMap,
@@ -51,7 +52,10 @@ export type PlayerAgentEvent =
  * map asked for so far, which resubscribes it to their pushes. A refused login is a security error: the stream
  * errors instead of retrying. A refused assign is an `assign-failed` event; the stream goes on.
  */
-export const playerAgent$ = (config: PlayerAgentConfig, maps$: Observable<string>): Observable<PlayerAgentEvent> =>
+export const playerAgent$ = (
+  config: PlayerAgentConfig,
+  maps$: Observable<string>,
+): Observable<PlayerAgentEvent> =>
   defer(() => {
     const scheduler = config.scheduler ?? asyncScheduler;
     // Every map asked for so far; a new connection starts by asking for all of them again.
@@ -69,9 +73,7 @@ export const playerAgent$ = (config: PlayerAgentConfig, maps$: Observable<string
     const session$ = connectRpc(config.coordinatorUrl).pipe(
       switchMap((rpc) => {
         const assign = (mapId: string) =>
-          from(
-            rpc.request<Assignment>({ type: 'assign', map: mapId, latencies: config.latencies?.() }),
-          ).pipe(
+          from(rpc.request<Assignment>({ type: 'assign', map: mapId, latencies: config.latencies?.() })).pipe(
             map((assignment): PlayerAgentEvent => ({ type: 'assigned', assignment })),
             catchError((error: unknown) => {
               const coded = toP2PError(error);
@@ -86,7 +88,15 @@ export const playerAgent$ = (config: PlayerAgentConfig, maps$: Observable<string
         const pushes$ = rpc.pushes$.pipe(
           mergeMap((push) =>
             push.push === 'map.moved'
-              ? [{ type: 'map.moved' as const, map: push.map, epoch: push.epoch, owner: push.owner, ticket: push.ticket }]
+              ? [
+                  {
+                    type: 'map.moved' as const,
+                    map: push.map,
+                    epoch: push.epoch,
+                    owner: push.owner,
+                    ticket: push.ticket,
+                  },
+                ]
               : [],
           ),
         );
@@ -94,16 +104,20 @@ export const playerAgent$ = (config: PlayerAgentConfig, maps$: Observable<string
       }),
     );
 
-    return session$.pipe(
-      retryBackoff<PlayerAgentEvent>({
-        count: Number.POSITIVE_INFINITY,
-        delayMs: config.reconnectDelayMs,
-        factor: 2,
-        maxDelayMs: config.maxReconnectDelayMs,
-        shouldRetry: (error) => !isSecurityError(error),
-        retrying: (attempt, error) => ({ type: 'disconnected', error: toP2PError(error), attempt }),
-        resetOn: (event) => event.type === 'logged-in',
-        scheduler,
-      }),
+    // `requested$` listens from the start, so maps named before the first login are not missed.
+    return merge(
+      requested$.pipe(ignoreElements()),
+      session$.pipe(
+        retryBackoff<PlayerAgentEvent>({
+          count: Number.POSITIVE_INFINITY,
+          delayMs: config.reconnectDelayMs,
+          factor: 2,
+          maxDelayMs: config.maxReconnectDelayMs,
+          shouldRetry: (error) => !isSecurityError(error),
+          retrying: (attempt, error) => ({ type: 'disconnected', error: toP2PError(error), attempt }),
+          resetOn: (event) => event.type === 'logged-in',
+          scheduler,
+        }),
+      ),
     );
   });

@@ -1,3 +1,4 @@
+import { toBuffer } from '../session/ws-duplex.js';
 import { Observable, Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import { ERROR_CODES, type ErrorCode, P2PError, p2pError } from '../../lib/errors.js';
@@ -13,7 +14,10 @@ export interface RpcChannel {
 }
 
 const refusal = (error: { code: string; message: string }): P2PError =>
-  new P2PError(error.code in ERROR_CODES ? (error.code as ErrorCode) : 'ERR_REQUEST_MALFORMED', error.message);
+  new P2PError(
+    error.code in ERROR_CODES ? (error.code as ErrorCode) : 'ERR_REQUEST_MALFORMED',
+    error.message,
+  );
 
 /**
  * Opens a control connection and emits it once open. Errors with ERR_CONNECTION_FAILED when it cannot open and
@@ -44,7 +48,7 @@ export const connectRpc = (url: string): Observable<RpcChannel> =>
     socket.on('message', (data) => {
       let message: (Response & { push?: undefined }) | Push;
       try {
-        message = JSON.parse(data.toString()) as Response | Push;
+        message = JSON.parse(toBuffer(data).toString('utf8')) as Response | Push;
       } catch {
         return;
       }
@@ -65,7 +69,7 @@ export const connectRpc = (url: string): Observable<RpcChannel> =>
         request: <T>(body: Readonly<Record<string, unknown>>) =>
           new Promise<T>((resolve, reject) => {
             const id = nextId++;
-            pending.set(id, { resolve: resolve as (value: never) => void, reject });
+            pending.set(id, { resolve: resolve, reject });
             socket.send(JSON.stringify({ ...body, id }));
           }),
         notify: (body) => {

@@ -1,10 +1,16 @@
+import { toBuffer } from '../session/ws-duplex.js';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Observable, Subject, share } from 'rxjs';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type Connection, type CoordinatorDeps, type CoordinatorEvent, runCoordinator } from './coordinator.js';
+import {
+  type Connection,
+  type CoordinatorDeps,
+  type CoordinatorEvent,
+  runCoordinator,
+} from './coordinator.js';
 
 export type CoordinatorServerEvent = CoordinatorEvent | { readonly event: 'listening'; readonly url: string };
 
@@ -16,7 +22,7 @@ export interface ListenOptions {
 
 const toConnection = (socket: WebSocket, request: IncomingMessage): Connection => {
   const messages = new Subject<string>();
-  socket.on('message', (data, isBinary) => messages.next(isBinary ? '' : data.toString()));
+  socket.on('message', (data, isBinary) => messages.next(isBinary ? '' : toBuffer(data).toString('utf8')));
   socket.on('close', () => messages.complete());
   socket.on('error', () => messages.complete());
   return {
@@ -31,7 +37,11 @@ const toConnection = (socket: WebSocket, request: IncomingMessage): Connection =
 };
 
 /** Prometheus metrics derived from the coordinator's own event stream and its store. */
-const createMetrics = (deps: CoordinatorDeps, events$: Observable<CoordinatorServerEvent>, sockets: () => number) => {
+const createMetrics = (
+  deps: CoordinatorDeps,
+  events$: Observable<CoordinatorServerEvent>,
+  sockets: () => number,
+) => {
   const registry = new Registry();
   new Gauge({
     name: 'warp_coordinator_hosts',
@@ -61,8 +71,16 @@ const createMetrics = (deps: CoordinatorDeps, events$: Observable<CoordinatorSer
       this.set(Math.max(0, sockets() - hosts));
     },
   });
-  const assignments = new Counter({ name: 'warp_coordinator_assignments_total', help: 'Map assignments answered', registers: [registry] });
-  const moves = new Counter({ name: 'warp_coordinator_moves_total', help: 'Maps moved off a lost host', registers: [registry] });
+  const assignments = new Counter({
+    name: 'warp_coordinator_assignments_total',
+    help: 'Map assignments answered',
+    registers: [registry],
+  });
+  const moves = new Counter({
+    name: 'warp_coordinator_moves_total',
+    help: 'Maps moved off a lost host',
+    registers: [registry],
+  });
   const subscription = events$.subscribe((event) => {
     if (event.event === 'map.assigned') assignments.inc();
     if (event.event === 'map.moved') moves.inc();
@@ -75,10 +93,16 @@ const createMetrics = (deps: CoordinatorDeps, events$: Observable<CoordinatorSer
  * text). Emits `listening` with the URL once bound, then every coordinator event. Unsubscribing closes every
  * socket and the server.
  */
-export const coordinatorServer$ = (deps: CoordinatorDeps, listen: ListenOptions): Observable<CoordinatorServerEvent> =>
+export const coordinatorServer$ = (
+  deps: CoordinatorDeps,
+  listen: ListenOptions,
+): Observable<CoordinatorServerEvent> =>
   new Observable<CoordinatorServerEvent>((subscriber) => {
     const http = createServer();
-    const wss = new WebSocketServer({ server: http, maxPayload: deps.config.P2P_COORDINATOR.MaxMessageBytes * 16 });
+    const wss = new WebSocketServer({
+      server: http,
+      maxPayload: deps.config.P2P_COORDINATOR.MaxMessageBytes * 16,
+    });
     const connections$ = new Subject<Connection>();
     wss.on('connection', (socket, request) => connections$.next(toConnection(socket, request)));
 

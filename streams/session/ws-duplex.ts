@@ -3,7 +3,8 @@ import { type ClientOptions, type RawData, WebSocket } from 'ws';
 import { p2pError } from '../../lib/errors.js';
 import type { Duplex } from './duplex.js';
 
-const toBuffer = (data: RawData): Buffer =>
+/** A ws message's bytes, whatever form ws delivered them in. */
+export const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
 /**
