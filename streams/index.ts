@@ -1,2 +1,3 @@
 export * from './session/index.js';
 export * from './coordinator/index.js';
+export * from './host/index.js';

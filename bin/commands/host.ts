@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { MAP_ID_PATTERN } from '../../lib/map-id.js';
+import { hostRole$ } from '../../streams/host/host-role.js';
+import { loadConfigFile, portFlag, requireFlag, serve, usageError } from '../cli.js';
+
+const options = {
+  coordinator: { type: 'string' },
+  id: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string', default: '127.0.0.1' },
+  maps: { type: 'string' },
+  capacity: { type: 'string', default: '32' },
+  account: { type: 'string' },
+  password: { type: 'string' },
+  'service-key': { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+const mapList = (text: string): string[] => {
+  const maps = text
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  const bad = maps.find((m) => !MAP_ID_PATTERN.test(m));
+  if (bad !== undefined || maps.length === 0)
+    throw usageError(`--maps must be a comma-separated list of map ids, got "${text}"`);
+  return maps;
+};
+
+/**
+ * `warp-p2p host --coordinator URL --id ID --port N --maps a,b --account NAME --password P [--capacity N]`
+ * `warp-p2p vps --coordinator URL --port N --service-key K [--id vps]`
+ */
+export const hostCommand =
+  (role: 'p2p' | 'vps') =>
+  async (args: string[]): Promise<void> => {
+    const { values } = parseArgs({ args, options });
+    const config = loadConfigFile(values.config);
+    const capacity = Number(values.capacity);
+    if (!Number.isInteger(capacity) || capacity < 0)
+      throw usageError(`--capacity must be a non-negative integer`);
+    const events$ = hostRole$({
+      coordinatorUrl: requireFlag(values.coordinator, '--coordinator'),
+      hostId: role === 'vps' ? (values.id ?? 'vps') : requireFlag(values.id, '--id'),
+      role,
+      listen: { host: values.host, port: portFlag(values.port) },
+      maps: role === 'vps' ? [] : mapList(requireFlag(values.maps, '--maps')),
+      capacity,
+      credentials:
+        role === 'vps'
+          ? { serviceKey: requireFlag(values['service-key'], '--service-key') }
+          : {
+              account: requireFlag(values.account, '--account'),
+              password: requireFlag(values.password, '--password'),
+            },
+      config,
+    });
+    await serve(events$, values.json);
+  };

@@ -1,0 +1,97 @@
+import {
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  concatMap,
+  defer,
+  filter,
+  map,
+  merge,
+  share,
+  shareReplay,
+  startWith,
+  switchMap,
+  take,
+  tap,
+} from 'rxjs';
+import type { Config } from '../../config/schema.js';
+import { generateRsaKeyPair } from '../../lib/crypto/pki.js';
+import { importTicketPublicKey } from '../../lib/crypto/tickets.js';
+import type { HostKind } from '../../lib/coordinator/protocol.js';
+import {
+  type HostAgentConfig,
+  type HostAgentEvent,
+  heldLeases,
+  hostAgent$,
+} from '../coordinator/host-agent.js';
+import { sessionSettings } from '../session/settings.js';
+import { type HostCredentials, type SessionServerEvent, sessionServer$ } from './session-server.js';
+
+export interface HostRoleConfig {
+  readonly coordinatorUrl: string;
+  readonly hostId: string;
+  readonly role: HostKind;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly maps: readonly string[];
+  readonly capacity: number;
+  readonly credentials: HostAgentConfig['credentials'];
+  readonly config: Config;
+  readonly scheduler?: SchedulerLike;
+}
+
+export type HostRoleEvent = SessionServerEvent | (HostAgentEvent & { readonly event: 'coordinator' });
+
+/**
+ * A host (or the VPS) as a whole: its session server, and its agent at the coordinator, which registers the
+ * server's URL, gets the certificate the server presents, and the leases that decide which players it admits.
+ * Runs until unsubscribed; the agent reconnects to the coordinator by itself.
+ */
+export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
+  defer(() => {
+    const keys = generateRsaKeyPair();
+    let credentials: HostCredentials | null = null;
+    const agentEvents$ = new Subject<HostAgentEvent>();
+    const leases$ = heldLeases(agentEvents$).pipe(startWith(new Map<string, number>()), shareReplay(1));
+    const server$ = sessionServer$({
+      hostId: config.hostId,
+      listen: config.listen,
+      settings: sessionSettings(config.config),
+      credentials: () => credentials,
+      leases$,
+      ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
+    }).pipe(share());
+    const agent$ = server$.pipe(
+      filter(
+        (event): event is Extract<SessionServerEvent, { event: 'listening' }> => event.event === 'listening',
+      ),
+      take(1),
+      switchMap(({ url }) =>
+        hostAgent$({
+          coordinatorUrl: config.coordinatorUrl,
+          hostId: config.hostId,
+          role: config.role,
+          url,
+          maps: config.maps,
+          capacity: config.capacity,
+          credentials: config.credentials,
+          keys,
+          heartbeatIntervalMs: config.config.P2P_COORDINATOR.HeartbeatIntervalMS,
+          reconnectDelayMs: config.config.P2P_NETWORK.ReconnectDelay,
+          maxReconnectDelayMs: Math.max(config.config.P2P_NETWORK.ReconnectDelay, 2000),
+          ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
+        }),
+      ),
+      concatMap(async (event) => {
+        if (event.type === 'registered') {
+          credentials = {
+            certificatePem: event.certificate,
+            privateKeyPem: keys.privateKeyPem,
+            ticketPublicKey: await importTicketPublicKey(event.ticketPublicKey),
+          };
+        }
+        return event;
+      }),
+      tap(agentEvents$),
+    );
+    return merge(server$, agent$.pipe(map((event): HostRoleEvent => ({ ...event, event: 'coordinator' }))));
+  });

@@ -1,0 +1,2 @@
+export * from './session-server.js';
+export * from './host-role.js';

@@ -1,0 +1,153 @@
+import type { AddressInfo } from 'node:net';
+import { Observable, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
+import { WebSocketServer } from 'ws';
+import { either } from 'fp-ts';
+import type { KeyLike } from 'jose';
+import { type P2PError, p2pError } from '../../lib/errors.js';
+import { type TicketClaims, verifyTicket } from '../../lib/crypto/tickets.js';
+import type { Message } from '../../lib/protocol/messages.js';
+import type { HeldLeases } from '../coordinator/host-agent.js';
+import { hostSession } from '../session/session.js';
+import type { SessionSettings } from '../session/settings.js';
+import { fromWebSocket } from '../session/ws-duplex.js';
+
+/** What a host needs from its registration before it can admit players. */
+export interface HostCredentials {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  readonly ticketPublicKey: KeyLike;
+}
+
+export interface SessionServerConfig {
+  readonly hostId: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly settings: SessionSettings;
+  /** Latest certificate and ticket key (each coordinator registration renews them). */
+  readonly credentials: () => HostCredentials | null;
+  /** Latest leases held; a map leaves it when revoked. */
+  readonly leases$: Observable<HeldLeases>;
+  readonly scheduler?: SchedulerLike;
+}
+
+export type SessionServerEvent =
+  | { readonly event: 'listening'; readonly url: string }
+  | { readonly event: 'session.established'; readonly player: string; readonly map: string }
+  | {
+      readonly event: 'session.closed';
+      readonly player: string | null;
+      readonly map: string | null;
+      readonly code: string;
+    };
+
+/**
+ * The host's (and the VPS's) session server: admits a player whose ticket verifies offline for this host and a
+ * map it holds under the ticket's epoch or newer, runs the secure channel, and closes every session of a map
+ * whose lease is revoked (ERR_LEASE_REVOKED). The world simulation plugs in here (map sessions).
+ * Emits `listening` once bound; unsubscribing closes every socket and the server.
+ */
+export const sessionServer$ = (config: SessionServerConfig): Observable<SessionServerEvent> =>
+  new Observable<SessionServerEvent>((subscriber) => {
+    const scheduler = config.scheduler ?? asyncScheduler;
+    const server = new WebSocketServer({
+      host: config.listen.host,
+      port: config.listen.port,
+      maxPayload: config.settings.limits.maxFrameBytes,
+    });
+    const sessions = new Set<{ map: string | null; close: (error: P2PError) => void }>();
+    let leases: HeldLeases = new Map();
+
+    const leaseSubscription = config.leases$.subscribe((held) => {
+      leases = held;
+      for (const session of sessions) {
+        if (session.map !== null && !held.has(session.map)) {
+          session.close(p2pError('ERR_LEASE_REVOKED', `map ${session.map} moved to another host`));
+        }
+      }
+    });
+
+    /** Offline ticket check, then: this host holds the map under the ticket's epoch or a newer one. */
+    const admit = async (ticket: string): Promise<either.Either<P2PError, TicketClaims>> => {
+      const credentials = config.credentials();
+      if (credentials === null)
+        return either.left(p2pError('ERR_LEASE_REVOKED', 'host is not registered yet'));
+      const claims = await verifyTicket(credentials.ticketPublicKey, ticket, {
+        audience: config.hostId,
+        now: scheduler.now(),
+      });
+      if (either.isLeft(claims)) return claims;
+      const epoch = leases.get(claims.right.map);
+      return epoch !== undefined && epoch >= claims.right.mapEpoch
+        ? claims
+        : either.left(
+            p2pError(
+              'ERR_LEASE_REVOKED',
+              `map ${claims.right.map} is not served here under epoch ${claims.right.mapEpoch}`,
+            ),
+          );
+    };
+
+    server.on('connection', (socket) => {
+      const duplex = fromWebSocket(socket);
+      const outbox = new Subject<Message>();
+      const subscription = new Subscription();
+      const session = {
+        map: null as string | null,
+        player: null as string | null,
+        close: (error: P2PError) => {
+          outbox.next({ kind: 'error', code: error.code, message: error.message });
+          subscription.unsubscribe();
+          duplex.close(error.code);
+          end(error.code);
+        },
+      };
+      function end(code: string) {
+        if (!sessions.delete(session)) return;
+        subscriber.next({ event: 'session.closed', player: session.player, map: session.map, code });
+      }
+      sessions.add(session);
+      const credentials = config.credentials();
+      subscription.add(
+        hostSession(duplex, {
+          settings: config.settings,
+          hostId: config.hostId,
+          identity:
+            credentials === null
+              ? null
+              : { certificatePem: credentials.certificatePem, privateKeyPem: credentials.privateKeyPem },
+          verifyTicket: async (ticket) => {
+            const claims = await admit(ticket);
+            if (either.isRight(claims)) {
+              session.map = claims.right.map;
+              session.player = claims.right.player;
+            }
+            return claims;
+          },
+          outbox$: outbox,
+          scheduler,
+        }).subscribe({
+          next: (event) => {
+            if (event.type === 'established' && session.map !== null && session.player !== null) {
+              subscriber.next({ event: 'session.established', player: session.player, map: session.map });
+            }
+          },
+          error: (error: unknown) => {
+            const code = (error as { code?: string }).code ?? 'ERR_CONNECTION_CLOSED';
+            duplex.close(code);
+            end(code);
+          },
+          complete: () => end('closed'),
+        }),
+      );
+    });
+    server.on('listening', () => {
+      const { port } = server.address() as AddressInfo;
+      subscriber.next({ event: 'listening', url: `ws://${config.listen.host}:${port}` });
+    });
+    server.on('error', (error) => subscriber.error(error));
+
+    return () => {
+      leaseSubscription.unsubscribe();
+      for (const client of server.clients) client.terminate();
+      server.close();
+    };
+  });
