@@ -51,7 +51,10 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
     const keys = generateRsaKeyPair();
     let credentials: HostCredentials | null = null;
     const agentEvents$ = new Subject<HostAgentEvent>();
-    const leases$ = heldLeases(agentEvents$).pipe(startWith(new Map<string, number>()), shareReplay(1));
+    const leases$ = heldLeases(agentEvents$).pipe(
+      startWith(new Map<string, number>()),
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
     const server$ = sessionServer$({
       hostId: config.hostId,
       listen: config.listen,
