@@ -1,8 +1,11 @@
+import { runCoordinatorBench } from './coordinator.js';
 import { runPipelineBench } from './pipeline.js';
 
 /** `npm run bench -- NAME`: runs one benchmark, prints its table, and ends with one JSON line of figures. */
-const BENCHES: Readonly<Record<string, () => Record<string, number | string>>> = {
+type Figures = Record<string, number | string>;
+const BENCHES: Readonly<Record<string, () => Figures | Promise<Figures>>> = {
   pipeline: runPipelineBench,
+  coordinator: runCoordinatorBench,
 };
 
 const names = process.argv.slice(2);
@@ -14,5 +17,5 @@ for (const name of chosen) {
     process.exitCode = 2;
     continue;
   }
-  console.log(JSON.stringify(bench()));
+  console.log(JSON.stringify(await bench()));
 }
