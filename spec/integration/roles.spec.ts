@@ -18,6 +18,9 @@ import { Recorder } from '../support/coordinator-harness.js';
 type Assigned = Extract<PlayerAgentEvent, { type: 'assigned' }>;
 type Moved = Extract<PlayerAgentEvent, { type: 'map.moved' }>;
 type LoggedIn = Extract<PlayerAgentEvent, { type: 'logged-in' }>;
+const isAssigned = (e: PlayerAgentEvent): e is Assigned => e.type === 'assigned';
+const isMoved = (e: PlayerAgentEvent): e is Moved => e.type === 'map.moved';
+const isLoggedIn = (e: PlayerAgentEvent): e is LoggedIn => e.type === 'logged-in';
 
 /** A real client handshake with the host at `url`; resolves with the first channel event or rejects with its code. */
 const handshake = (url: string, hostId: string, ticket: string, caPem: string): Promise<ChannelEvent> =>
@@ -122,8 +125,8 @@ describe('coordinator, host and VPS as real processes on 127.0.0.1', () => {
     );
     try {
       maps.next('forest');
-      const login = (await player.next((e) => e.type === 'logged-in')) as LoggedIn;
-      const { assignment } = (await player.next((e) => e.type === 'assigned')) as Assigned;
+      const login = await player.next(isLoggedIn);
+      const { assignment } = await player.next(isAssigned);
       expect(assignment.owner.id).to.equal('host-1');
       await host.json((e) => e['type'] === 'lease.granted' && e['map'] === 'forest');
 
@@ -141,7 +144,7 @@ describe('coordinator, host and VPS as real processes on 127.0.0.1', () => {
       expect(early).to.equal('ERR_LEASE_REVOKED');
 
       await host.stop('SIGKILL');
-      const moved = (await player.next((e) => e.type === 'map.moved')) as Moved;
+      const moved = await player.next(isMoved);
       expect(moved.owner?.id).to.equal('vps-1');
       expect(moved.epoch).to.equal(2);
       await vps.json((e) => e['type'] === 'lease.granted' && e['map'] === 'forest' && e['restore'] === true);
