@@ -4,9 +4,11 @@ import {
   Subject,
   concatMap,
   defer,
+  distinctUntilChanged,
   filter,
   map,
   merge,
+  scan,
   share,
   shareReplay,
   startWith,
@@ -63,6 +65,21 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       leases$,
       ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
     }).pipe(share());
+    // The load a host reports is its open sessions, counted from the server's own events.
+    const load$ = server$.pipe(
+      scan(
+        (load, event) =>
+          load +
+          (event.event === 'session.established'
+            ? 1
+            : event.event === 'session.closed' && event.player !== null
+              ? -1
+              : 0),
+        0,
+      ),
+      distinctUntilChanged(),
+      startWith(0),
+    );
     const agent$ = server$.pipe(
       filter(
         (event): event is Extract<SessionServerEvent, { event: 'listening' }> => event.event === 'listening',
@@ -78,6 +95,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
           capacity: config.capacity,
           credentials: config.credentials,
           keys,
+          load$,
           heartbeatIntervalMs: config.config.P2P_COORDINATOR.HeartbeatIntervalMS,
           reconnectDelayMs: config.config.P2P_NETWORK.ReconnectDelay,
           maxReconnectDelayMs: Math.max(config.config.P2P_NETWORK.ReconnectDelay, 2000),

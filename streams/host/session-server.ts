@@ -34,6 +34,8 @@ export type SessionServerEvent =
   | { readonly event: 'session.established'; readonly player: string; readonly map: string }
   | {
       readonly event: 'session.closed';
+      /** False when it closed during the handshake (it never counted as a player on this host). */
+      readonly established: boolean;
       readonly player: string | null;
       readonly map: string | null;
       readonly code: string;
@@ -93,6 +95,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
       const session = {
         map: null as string | null,
         player: null as string | null,
+        established: false,
         close: (error: P2PError) => {
           outbox.next({ kind: 'error', code: error.code, message: error.message });
           subscription.unsubscribe();
@@ -102,7 +105,13 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
       };
       function end(code: string) {
         if (!sessions.delete(session)) return;
-        subscriber.next({ event: 'session.closed', player: session.player, map: session.map, code });
+        subscriber.next({
+          event: 'session.closed',
+          established: session.established,
+          player: session.player,
+          map: session.map,
+          code,
+        });
       }
       sessions.add(session);
       const credentials = config.credentials();
@@ -127,6 +136,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
         }).subscribe({
           next: (event) => {
             if (event.type === 'established' && session.map !== null && session.player !== null) {
+              session.established = true;
               subscriber.next({ event: 'session.established', player: session.player, map: session.map });
             }
           },
