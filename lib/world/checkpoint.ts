@@ -1,0 +1,22 @@
+/** The signed part of a checkpoint (DESIGN §5): what a host commits to every CheckpointIntervalTicks. */
+export interface CheckpointPayload {
+  readonly map: string;
+  readonly epoch: number;
+  readonly tick: number;
+  readonly hash: string;
+  readonly lastInputs: Readonly<Record<string, number>>;
+}
+
+/** Canonical bytes to sign and verify: fixed field order, players sorted. */
+export const checkpointBytes = (payload: CheckpointPayload): Buffer =>
+  Buffer.from(
+    JSON.stringify([
+      'warp-p2p checkpoint v1',
+      payload.map,
+      payload.epoch,
+      payload.tick,
+      payload.hash,
+      Object.entries(payload.lastInputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ]),
+    'utf8',
+  );

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import type { EntityState } from '../../../lib/protocol/hot-codecs.js';
+import {
+  DEFAULT_RULES,
+  type World,
+  addPlayer,
+  applyDelta,
+  applyInput,
+  createWorld,
+  diff,
+  hashWorld,
+  removePlayer,
+  step,
+} from '../../../lib/world/world.js';
+
+/** A small seeded generator so property cases are random yet repeatable. */
+const random = (seed: number) => () => {
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+  return seed / 2 ** 32;
+};
+
+const randomWorld = (next: () => number, tick: number): World => {
+  const entities = new Map<number, EntityState>();
+  const count = Math.floor(next() * 12);
+  for (let i = 0; i < count; i++) {
+    const id = 1 + Math.floor(next() * 20);
+    entities.set(id, {
+      id,
+      kind: next() < 0.5 ? 'npc' : 'player',
+      x: Math.fround(next() * 1000),
+      y: Math.fround(next() * 1000),
+      vx: Math.fround(next() * 4 - 2),
+      vy: Math.fround(next() * 4 - 2),
+      hp: Math.floor(next() * 100),
+    });
+  }
+  return { tick, entities, players: {}, lastInputs: {} };
+};
+
+const rules = DEFAULT_RULES;
+
+describe('world model', () => {
+  describe('properties over 300 random pairs of worlds', () => {
+    it('should rebuild b exactly from a and diff(a, b)', () => {
+      const next = random(1);
+      for (let n = 0; n < 300; n++) {
+        const a = randomWorld(next, n);
+        const b = randomWorld(next, n + 1);
+        const rebuilt = applyDelta(a, diff(a, b));
+        expect(hashWorld(rebuilt)).to.equal(hashWorld(b));
+        expect([...rebuilt.entities.values()].sort((p, q) => p.id - q.id)).to.deep.equal(
+          [...b.entities.values()].sort((p, q) => p.id - q.id),
+        );
+      }
+    });
+
+    it('should hash equal exactly when the worlds are equal, whatever the insertion order', () => {
+      const next = random(2);
+      for (let n = 0; n < 300; n++) {
+        const a = randomWorld(next, 5);
+        const reversed: World = { ...a, entities: new Map([...a.entities].reverse()) };
+        expect(hashWorld(reversed)).to.equal(hashWorld(a));
+        const b = randomWorld(next, 5);
+        const equal = diff(a, b).entities.length === 0 && diff(a, b).removed.length === 0;
+        expect(hashWorld(a) === hashWorld(b)).to.equal(equal);
+      }
+    });
+  });
+
+  it('should give the same world when the same inputs are replayed', () => {
+    const play = () => {
+      let world = addPlayer(addPlayer(createWorld(rules), 'ann', rules), 'bob', rules);
+      const next = random(3);
+      for (let seq = 1; seq <= 200; seq++) {
+        world = applyInput(world, seq % 2 === 0 ? 'ann' : 'bob', { seq, dx: next() * 30 - 15, dy: next() * 30 - 15 }, rules).world;
+        world = step(world, rules);
+      }
+      return world;
+    };
+    expect(hashWorld(play())).to.equal(hashWorld(play()));
+    expect(play().tick).to.equal(200);
+  });
+
+  it('should keep the map alive without players: NPCs move', () => {
+    const start = createWorld(rules);
+    const later = step(step(start, rules), rules);
+    expect(diff(start, later).entities.length).to.equal(rules.npcCount);
+  });
+
+  describe('applyInput', () => {
+    const world = addPlayer(createWorld(rules), 'ann', rules);
+    const ann = (w: World) => w.entities.get(w.players['ann'] as number) as EntityState;
+
+    it('should move a player within its step', () => {
+      const { world: moved, conflict } = applyInput(world, 'ann', { seq: 1, dx: 3, dy: -4 }, rules);
+      expect(conflict).to.equal(false);
+      expect(ann(moved)).to.include({ x: 503, y: 496 });
+      expect(moved.lastInputs['ann']).to.equal(1);
+    });
+
+    it('should clamp an impossibly long step and report a conflict', () => {
+      const { world: moved, conflict } = applyInput(world, 'ann', { seq: 1, dx: 300, dy: 400 }, rules);
+      expect(conflict).to.equal(true);
+      expect(ann(moved)).to.include({ x: 506, y: 508 });
+    });
+
+    it('should clamp a move off the map and report a conflict', () => {
+      let w = world;
+      for (let seq = 1; seq <= 60; seq++) w = applyInput(w, 'ann', { seq, dx: 10, dy: 0 }, rules).world;
+      const { world: moved, conflict } = applyInput(w, 'ann', { seq: 61, dx: 10, dy: 0 }, rules);
+      expect(ann(moved).x).to.equal(1000);
+      expect(conflict).to.equal(true);
+    });
+
+    it('should ignore an input that is not newer than the last applied', () => {
+      const once = applyInput(world, 'ann', { seq: 5, dx: 1, dy: 0 }, rules).world;
+      expect(applyInput(once, 'ann', { seq: 5, dx: 1, dy: 0 }, rules).world).to.equal(once);
+    });
+  });
+
+  it('should add and remove players with stable entity ids', () => {
+    const w = addPlayer(addPlayer(createWorld(rules), 'ann', rules), 'bob', rules);
+    expect(w.players).to.deep.equal({ ann: 1000, bob: 1001 });
+    expect(removePlayer(w, 'ann').entities.has(1000)).to.equal(false);
+  });
+});
