@@ -55,6 +55,8 @@ export const SCHEMA = {
     MaxRejectedFrames: key(PositiveIntFromString, 32),
     RejectWindowMS: key(PositiveIntFromString, 10_000),
     KeyGraceMS: key(NonNegativeIntFromString, 5000),
+    CongestedBytes: key(PositiveIntFromString, 65_536),
+    MaxBacklogBytes: key(PositiveIntFromString, 1_048_576),
   },
   P2P_COORDINATOR: {
     HeartbeatIntervalMS: key(PositiveIntFromString, 1000),

@@ -61,6 +61,10 @@ export const ERROR_CODES = {
     category: 'data',
     summary: 'the host id is already registered and live on another connection',
   },
+  ERR_SLOW_CLIENT: {
+    category: 'connection',
+    summary: "a client's unsent backlog passed its cap: it was disconnected",
+  },
   ERR_LEASE_REVOKED: {
     category: 'connection',
     summary: 'the host no longer holds the map lease (it moved under a newer epoch)',

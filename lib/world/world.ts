@@ -24,7 +24,14 @@ export interface WorldRules {
   readonly npcSpeed: number;
 }
 
-export const DEFAULT_RULES: WorldRules = { width: 1000, height: 1000, maxStep: 10, seed: 7, npcCount: 8, npcSpeed: 2 };
+export const DEFAULT_RULES: WorldRules = {
+  width: 1000,
+  height: 1000,
+  maxStep: 10,
+  seed: 7,
+  npcCount: 8,
+  npcSpeed: 2,
+};
 
 const f = Math.fround;
 const FIRST_PLAYER_ID = 1000;
@@ -74,7 +81,12 @@ export const addPlayer = (world: World, player: string, rules: WorldRules): Worl
   };
   const entities = new Map(world.entities);
   entities.set(id, entity);
-  return { ...world, entities, players: { ...world.players, [player]: id }, lastInputs: { ...world.lastInputs, [player]: 0 } };
+  return {
+    ...world,
+    entities,
+    players: { ...world.players, [player]: id },
+    lastInputs: { ...world.lastInputs, [player]: 0 },
+  };
 };
 
 export const removePlayer = (world: World, player: string): World => {
@@ -103,7 +115,12 @@ export interface AppliedInput {
  * Applies one input of a player: a step longer than `maxStep` is scaled down, a position outside the map is
  * clamped to its edge; either is reported as a conflict. An input not newer than the last applied is ignored.
  */
-export const applyInput = (world: World, player: string, input: PlayerInput, rules: WorldRules): AppliedInput => {
+export const applyInput = (
+  world: World,
+  player: string,
+  input: PlayerInput,
+  rules: WorldRules,
+): AppliedInput => {
   const id = world.players[player];
   const entity = id === undefined ? undefined : world.entities.get(id);
   if (entity === undefined || input.seq <= (world.lastInputs[player] ?? 0)) return { world, conflict: false };
@@ -116,7 +133,10 @@ export const applyInput = (world: World, player: string, input: PlayerInput, rul
   const conflict = scale < 1 || x !== f(wantX) || y !== f(wantY);
   const entities = new Map(world.entities);
   entities.set(entity.id, { ...entity, x, y, vx: f(x - entity.x), vy: f(y - entity.y) });
-  return { world: { ...world, entities, lastInputs: { ...world.lastInputs, [player]: input.seq } }, conflict };
+  return {
+    world: { ...world, entities, lastInputs: { ...world.lastInputs, [player]: input.seq } },
+    conflict,
+  };
 };
 
 /** One tick: NPCs walk (a new heading every 20 ticks, from the seed), bounded by the map. */
@@ -128,7 +148,13 @@ export const step = (world: World, rules: WorldRules): World => {
     const heading = ((mix(rules.seed, entity.id, Math.floor(tick / 20)) % 360) * Math.PI) / 180;
     const vx = f(Math.cos(heading) * rules.npcSpeed);
     const vy = f(Math.sin(heading) * rules.npcSpeed);
-    entities.set(entity.id, { ...entity, vx, vy, x: clampTo(entity.x + vx, rules.width), y: clampTo(entity.y + vy, rules.height) });
+    entities.set(entity.id, {
+      ...entity,
+      vx,
+      vy,
+      x: clampTo(entity.x + vx, rules.width),
+      y: clampTo(entity.y + vy, rules.height),
+    });
   }
   return { ...world, tick, entities };
 };

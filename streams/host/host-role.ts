@@ -27,6 +27,7 @@ import {
   hostAgent$,
 } from '../coordinator/host-agent.js';
 import { sessionSettings } from '../session/settings.js';
+import { worldSettings } from './map-router.js';
 import { type HostCredentials, type SessionServerEvent, sessionServer$ } from './session-server.js';
 
 export interface HostRoleConfig {
@@ -63,6 +64,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       settings: sessionSettings(config.config),
       credentials: () => credentials,
       leases$,
+      world: worldSettings(config.config),
       ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
     }).pipe(share());
     // The load a host reports is its open sessions, counted from the server's own events.

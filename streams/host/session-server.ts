@@ -1,10 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { Observable, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, type Observer, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { either } from 'fp-ts';
 import type { KeyLike } from 'jose';
 import { type P2PError, p2pError } from '../../lib/errors.js';
+import { signWithKey } from '../../lib/crypto/pki.js';
 import { type TicketClaims, verifyTicket } from '../../lib/crypto/tickets.js';
+import type { MapHostEvent } from './map-host.js';
+import { type MapRouter, type WorldSettings, createMapRouter } from './map-router.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { HeldLeases } from '../coordinator/host-agent.js';
 import { hostSession } from '../session/session.js';
@@ -26,6 +29,9 @@ export interface SessionServerConfig {
   readonly credentials: () => HostCredentials | null;
   /** Latest leases held; a map leaves it when revoked. */
   readonly leases$: Observable<HeldLeases>;
+  readonly world: WorldSettings;
+  /** Every map's own events (sends, conflicts, each tick's world), for tests and tools. */
+  readonly mapEvents?: Observer<{ readonly map: string; readonly event: MapHostEvent }>;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -57,6 +63,17 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
     });
     const sessions = new Set<{ map: string | null; close: (error: P2PError) => void }>();
     let leases: HeldLeases = new Map();
+    const router = createMapRouter(
+      config.world,
+      () => {
+        const credentials = config.credentials();
+        return (bytes) =>
+          credentials === null ? '' : signWithKey(credentials.privateKeyPem, bytes).toString('base64');
+      },
+      scheduler,
+    );
+    const routerSubscription =
+      config.mapEvents === undefined ? null : router.events$.subscribe(config.mapEvents);
 
     const leaseSubscription = config.leases$.subscribe((held) => {
       leases = held;
@@ -65,6 +82,8 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           session.close(p2pError('ERR_LEASE_REVOKED', `map ${session.map} moved to another host`));
         }
       }
+      // A revoked map stops ticking here: its new owner is authoritative now.
+      for (const map of [...router.maps()]) if (!held.has(map)) router.stop(map);
     });
 
     /** Offline ticket check, then: this host holds the map under the ticket's epoch or a newer one. */
@@ -103,8 +122,10 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           end(error.code);
         },
       };
+      let attached: ReturnType<MapRouter['attach']> | null = null;
       function end(code: string) {
         if (!sessions.delete(session)) return;
+        attached?.detach();
         subscriber.next({
           event: 'session.closed',
           established: session.established,
@@ -137,8 +158,13 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           next: (event) => {
             if (event.type === 'established' && session.map !== null && session.player !== null) {
               session.established = true;
+              attached = router.attach(session.map, leases.get(session.map) ?? 0, session.player, {
+                send: (message) => outbox.next(message),
+                bufferedAmount: duplex.bufferedAmount ?? (() => 0),
+                close: (error) => session.close(error),
+              });
               subscriber.next({ event: 'session.established', player: session.player, map: session.map });
-            }
+            } else if (event.type === 'message') attached?.message(event.message);
           },
           error: (error: unknown) => {
             const code = (error as { code?: string }).code ?? 'ERR_CONNECTION_CLOSED';
@@ -157,6 +183,8 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
 
     return () => {
       leaseSubscription.unsubscribe();
+      routerSubscription?.unsubscribe();
+      router.close();
       for (const client of server.clients) client.terminate();
       server.close();
     };

@@ -12,6 +12,8 @@ export interface Duplex {
   readonly in$: Observable<Buffer>;
   readonly send: (frame: Buffer) => void;
   readonly close: (reason?: string) => void;
+  /** Bytes accepted by `send` but not yet written to the network (a slow peer's backlog); 0 when unknown. */
+  readonly bufferedAmount?: () => number;
 }
 
 /** Two connected in-memory ends; a frame sent on one arrives, synchronously, on the other. */

@@ -18,11 +18,12 @@ export interface OutboundConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'delta', 'ack', 'app']);
+const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'app']);
 
 /**
- * Control messages (rekey, finished, bye, pings, full state, …) leave at once with whatever is buffered before
- * them: a rekey must be the last frame under the old key, and a ping must not wait for the tick window.
+ * Everything but inputs, acks and app messages leaves at once with whatever is buffered before it: a rekey must
+ * be the last frame under the old key, a ping must not wait for the tick window, and a host's delta is already
+ * one message per client per tick (holding it back would add a tick of latency).
  */
 export const isUrgent = (message: Message): boolean => !BATCHED_KINDS.has(message.kind);
 

@@ -32,6 +32,7 @@ export const fromWebSocket = (socket: WebSocket): Duplex => {
     send: (frame) => {
       if (socket.readyState === socket.OPEN) socket.send(frame, { binary: true });
     },
+    bufferedAmount: () => socket.bufferedAmount,
     close: (reason = 'bye') => {
       if (closedHere) return;
       closedHere = true;

@@ -72,7 +72,12 @@ describe('world model', () => {
       let world = addPlayer(addPlayer(createWorld(rules), 'ann', rules), 'bob', rules);
       const next = random(3);
       for (let seq = 1; seq <= 200; seq++) {
-        world = applyInput(world, seq % 2 === 0 ? 'ann' : 'bob', { seq, dx: next() * 30 - 15, dy: next() * 30 - 15 }, rules).world;
+        world = applyInput(
+          world,
+          seq % 2 === 0 ? 'ann' : 'bob',
+          { seq, dx: next() * 30 - 15, dy: next() * 30 - 15 },
+          rules,
+        ).world;
         world = step(world, rules);
       }
       return world;

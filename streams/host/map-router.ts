@@ -1,0 +1,154 @@
+import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import { type P2PError, p2pError } from '../../lib/errors.js';
+import type { Message } from '../../lib/protocol/messages.js';
+import type { MapEvent, MapRules } from '../../lib/world/map-state.js';
+import type { Config } from '../../config/schema.js';
+import { DEFAULT_RULES, type World, type WorldRules, createWorld } from '../../lib/world/world.js';
+import { type MapHostEvent, mapHost$ } from './map-host.js';
+
+export interface WorldSettings {
+  readonly rules: WorldRules;
+  readonly updateIntervalMs: number;
+  readonly hashEvery: number;
+  readonly checkpointEvery: number;
+  readonly historyTicks: number;
+  /** A client whose unsent backlog passes this gets no frame this tick: its next delta covers both. */
+  readonly congestedBytes: number;
+  /** Past this backlog the client is disconnected with ERR_SLOW_CLIENT. */
+  readonly maxBacklogBytes: number;
+}
+
+/** The world settings from the configuration; the map's own rules are the defaults for now. */
+export const worldSettings = (config: Config): WorldSettings => ({
+  rules: DEFAULT_RULES,
+  updateIntervalMs: config.P2P_NETWORK.UpdateIntervalMS,
+  hashEvery: config.P2P_SYNC.HashIntervalTicks,
+  checkpointEvery: config.P2P_SYNC.CheckpointIntervalTicks,
+  historyTicks: config.P2P_SYNC.SnapshotRingSize,
+  congestedBytes: config.P2P_LIMITS.CongestedBytes,
+  maxBacklogBytes: config.P2P_LIMITS.MaxBacklogBytes,
+});
+
+/** A connected player on a map, as the router sees it. */
+export interface MapPeer {
+  readonly send: (message: Message) => void;
+  readonly bufferedAmount: () => number;
+  readonly close: (error: P2PError) => void;
+}
+
+interface LiveMap {
+  readonly events: Subject<MapEvent>;
+  readonly players: Map<string, MapPeer>;
+  readonly subscription: Subscription;
+}
+
+export interface MapRouter {
+  /** Puts a player on a map (starting the map on first use); returns the player's message sink and its leave. */
+  readonly attach: (
+    map: string,
+    epoch: number,
+    player: string,
+    peer: MapPeer,
+  ) => { readonly message: (message: Message) => void; readonly detach: () => void };
+  /** Stops a map (its lease was revoked). */
+  readonly stop: (map: string) => void;
+  /** The maps running now. */
+  readonly maps: () => Iterable<string>;
+  /** Every event of every map, for logs and tests. */
+  readonly events$: Subject<{ readonly map: string; readonly event: MapHostEvent }>;
+  readonly close: () => void;
+}
+
+const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_request']);
+
+/**
+ * The maps a host runs: one `mapHost$` tick loop per map, started by the first player and fed by every
+ * player's messages; sends go back to each player's channel. Slow players are skipped while congested and
+ * dropped past `maxBacklogBytes`; neither delays the tick or anyone else.
+ */
+export const createMapRouter = (
+  settings: WorldSettings,
+  sign: () => (bytes: Buffer) => string,
+  scheduler?: SchedulerLike,
+  initialWorld: (map: string) => World = () => createWorld(settings.rules),
+): MapRouter => {
+  const maps = new Map<string, LiveMap>();
+  const events$ = new Subject<{ map: string; event: MapHostEvent }>();
+
+  const start = (map: string, epoch: number): LiveMap => {
+    const events = new Subject<MapEvent>();
+    const players = new Map<string, MapPeer>();
+    const rules: MapRules = {
+      map,
+      epoch,
+      world: settings.rules,
+      hashEvery: settings.hashEvery,
+      checkpointEvery: settings.checkpointEvery,
+      historyTicks: settings.historyTicks,
+      sign: (bytes) => sign()(bytes),
+    };
+    const congested = () =>
+      new Set(
+        [...players]
+          .filter(([, peer]) => peer.bufferedAmount() > settings.congestedBytes)
+          .map(([player]) => player),
+      );
+    const subscription = mapHost$(events, {
+      rules,
+      world: initialWorld(map),
+      updateIntervalMs: settings.updateIntervalMs,
+      congested,
+      ...(scheduler === undefined ? {} : { scheduler }),
+    }).subscribe((event) => {
+      if (event.type === 'send') players.get(event.player)?.send(event.message);
+      if (event.type === 'ticked') {
+        for (const [player, peer] of players) {
+          if (peer.bufferedAmount() > settings.maxBacklogBytes) {
+            peer.close(
+              p2pError(
+                'ERR_SLOW_CLIENT',
+                `${player} fell more than ${settings.maxBacklogBytes} bytes behind`,
+              ),
+            );
+          }
+        }
+      }
+      events$.next({ map, event });
+    });
+    const live = { events, players, subscription };
+    maps.set(map, live);
+    return live;
+  };
+
+  return {
+    attach: (map, epoch, player, peer) => {
+      const live = maps.get(map) ?? start(map, epoch);
+      const previous = live.players.get(player);
+      live.players.set(player, peer);
+      if (previous === undefined) live.events.next({ type: 'join', player });
+      else previous.close(p2pError('ERR_CONNECTION_CLOSED', 'the same player connected again'));
+      return {
+        message: (message) => {
+          if (ROUTED.has(message.kind) && live.players.get(player) === peer)
+            live.events.next({ type: 'message', player, message });
+        },
+        detach: () => {
+          if (live.players.get(player) !== peer) return;
+          live.players.delete(player);
+          live.events.next({ type: 'leave', player });
+        },
+      };
+    },
+    stop: (map) => {
+      maps.get(map)?.subscription.unsubscribe();
+      maps.delete(map);
+    },
+    maps: () => maps.keys(),
+    events$,
+    close: () => {
+      for (const live of maps.values()) live.subscription.unsubscribe();
+      maps.clear();
+      events$.complete();
+    },
+  };
+};
