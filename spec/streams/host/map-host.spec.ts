@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { MapEvent, MapRules } from '../../../lib/world/map-state.js';
+import { DEFAULT_RULES, createWorld } from '../../../lib/world/world.js';
+import { mapHost$ } from '../../../streams/host/map-host.js';
+import { type MapPeer, createMapRouter } from '../../../streams/host/map-router.js';
+import { testScheduler } from '../../support/marbles.js';
+
+const rules: MapRules = {
+  map: 'forest',
+  epoch: 1,
+  world: DEFAULT_RULES,
+  hashEvery: 2,
+  checkpointEvery: 1000,
+  historyTicks: 8,
+  sign: () => 'AAAA',
+};
+
+type Described = {
+  type: string;
+  player?: string;
+  message?: { kind: string; tick?: number; baseTick?: number };
+};
+const describeEvent = map((e: Described) =>
+  e.type === 'send'
+    ? `${e.player}:${e.message?.kind}:${e.message?.tick}/${e.message?.baseTick ?? '-'}`
+    : e.type,
+);
+
+describe('mapHost$', () => {
+  it('should tick on the scheduler, join at the next tick with a full state, then send deltas against acks', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const events = hot<MapEvent>('-j---------a---', {
+        j: { type: 'join', player: 'ann' },
+        a: { type: 'message', player: 'ann', message: { kind: 'ack', tick: 2 } },
+      });
+      const host$ = mapHost$(events, {
+        rules,
+        world: createWorld(DEFAULT_RULES),
+        updateIntervalMs: 4,
+        congested: () => new Set(),
+      });
+      expectObservable(host$.pipe(describeEvent), '^-------------!').toBe('----(at)(bt)(ct)', {
+        a: 'ann:full_state:1/-',
+        b: 'ann:delta:2/1',
+        c: 'ann:delta:3/2',
+        t: 'ticked',
+      });
+    });
+  });
+
+  it('should skip a congested client and coalesce its next delta against its last ack', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      let tick = 0;
+      const congested = () => (++tick === 2 ? new Set(['ann']) : new Set<string>());
+      const events = hot<MapEvent>('-j', { j: { type: 'join', player: 'ann' } });
+      const host$ = mapHost$(events, {
+        rules,
+        world: createWorld(DEFAULT_RULES),
+        updateIntervalMs: 4,
+        congested,
+      });
+      expectObservable(host$.pipe(describeEvent), '^------------!').toBe('----(at)t---(ct)', {
+        a: 'ann:full_state:1/-',
+        c: 'ann:delta:3/1',
+        t: 'ticked',
+      });
+    });
+  });
+});
+
+describe('createMapRouter', () => {
+  const peer = (backlog: () => number) => {
+    const sent: string[] = [];
+    const closed: string[] = [];
+    const value: MapPeer = {
+      send: (m) => sent.push(m.kind),
+      bufferedAmount: backlog,
+      close: (e) => closed.push(e.code),
+    };
+    return { value, sent, closed };
+  };
+
+  it('should give a congested client no frame and cut one past the backlog cap, leaving the others alone', () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const runUntil = (frame: number) => {
+      scheduler.maxFrames = frame;
+      scheduler.flush();
+    };
+    const router = createMapRouter(
+      {
+        rules: DEFAULT_RULES,
+        updateIntervalMs: 5,
+        hashEvery: 2,
+        checkpointEvery: 1000,
+        historyTicks: 8,
+        congestedBytes: 100,
+        maxBacklogBytes: 1000,
+      },
+      () => () => 'AAAA',
+      scheduler,
+    );
+    let backlog = 0;
+    const slow = peer(() => backlog);
+    const fast = peer(() => 0);
+    router.attach('forest', 1, 'slow', slow.value);
+    router.attach('forest', 1, 'fast', fast.value);
+    runUntil(10);
+    expect(slow.sent).to.deep.equal(['full_state', 'delta']);
+    backlog = 500;
+    runUntil(20);
+    expect(slow.sent).to.have.length(2);
+    expect(fast.sent).to.deep.equal(['full_state', 'delta', 'delta', 'delta']);
+    backlog = 5000;
+    runUntil(25);
+    expect(slow.closed).to.deep.equal(['ERR_SLOW_CLIENT']);
+    expect(fast.closed).to.deep.equal([]);
+    expect(fast.sent).to.have.length(5);
+    router.close();
+  });
+});
