@@ -88,6 +88,18 @@ export const ERROR_CODES = {
     summary: 'a key rotation message was unexpected or malformed',
   },
 
+  ERR_RESTORE_FORGED: {
+    category: 'security',
+    summary: 'a restore bundle is not signed by the previous owner under a CA certificate',
+  },
+  ERR_RESTORE_MISMATCH: {
+    category: 'data',
+    summary: 'a restore bundle names another map, or its snapshot does not hash to its checkpoint',
+  },
+  ERR_RESTORE_EPOCH: {
+    category: 'data',
+    summary: 'a restore bundle comes from an older epoch than the one the VPS took over',
+  },
   ERR_AUTH_FAILED: { category: 'security', summary: 'unknown account, wrong password or wrong service key' },
   ERR_AUTH_ROLE: { category: 'security', summary: 'the account lacks the role the request needs (host)' },
   ERR_HANDSHAKE_SIGNATURE: {

@@ -129,6 +129,8 @@ export type Push =
       readonly map: string;
       readonly epoch: number;
       readonly restore: boolean;
+      /** The owner before this one, whose checkpoints a restore must be signed by. */
+      readonly from: string | null;
     }
   | { readonly push: 'lease.revoked'; readonly map: string; readonly epoch: number };
 

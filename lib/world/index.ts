@@ -2,3 +2,4 @@ export * from './world.js';
 export * from './checkpoint.js';
 export * from './map-state.js';
 export * from './replica.js';
+export * from './restore.js';

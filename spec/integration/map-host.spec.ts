@@ -4,7 +4,7 @@ import { type TicketKeys, generateTicketKeys, issueTicket } from '../../lib/cryp
 import { hashWorld } from '../../lib/world/world.js';
 import { DEFAULT_RULES } from '../../lib/world/world.js';
 import type { MapHostEvent } from '../../streams/host/map-host.js';
-import type { WorldSettings } from '../../streams/host/map-router.js';
+import type { RestoreEvent, WorldSettings } from '../../streams/host/map-router.js';
 import { type SessionServerEvent, sessionServer$ } from '../../streams/host/session-server.js';
 import { baseSettings } from '../support/session-harness.js';
 import { type TestPki, createTestPki } from '../support/pki.js';
@@ -43,7 +43,7 @@ describe('map host over real WebSockets on 127.0.0.1', () => {
     ticketKeys = await generateTicketKeys();
     const host = pki.host('host-1');
     const events$ = new Subject<SessionServerEvent>();
-    const mapEvents = new Subject<{ map: string; event: MapHostEvent }>();
+    const mapEvents = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
     mapEvents.subscribe(({ event }) => {
       if (event.type === 'ticked') hostHashes.set(event.world.tick, hashWorld(event.world));
       if (event.type === 'conflict') conflicts.push(event.player);
@@ -56,6 +56,7 @@ describe('map host over real WebSockets on 127.0.0.1', () => {
         certificatePem: host.certificatePem,
         privateKeyPem: host.keys.privateKeyPem,
         ticketPublicKey: ticketKeys.publicKey,
+        ca: pki.caCert,
       }),
       leases$: of(new Map([['forest', 1]])),
       world,

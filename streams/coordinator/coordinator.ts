@@ -156,7 +156,13 @@ export const runCoordinator = (
       const epoch = lease.epoch + 1;
       await store.putLease({ map: lease.map, owner: vps?.id ?? null, epoch });
       if (vps !== undefined)
-        pushToHost(vps.id, { push: 'lease.granted', map: lease.map, epoch, restore: true });
+        pushToHost(vps.id, {
+          push: 'lease.granted',
+          map: lease.map,
+          epoch,
+          restore: true,
+          from: lease.owner,
+        });
       events$.next({ event: 'map.moved', map: lease.map, from: lease.owner, to: vps?.id ?? null, epoch });
       for (const connectionId of await store.subscribers(lease.map)) {
         const peer = peers.get(connectionId);
@@ -247,6 +253,7 @@ export const runCoordinator = (
             map: request.map,
             epoch,
             restore: lease !== undefined,
+            from: lease?.owner ?? null,
           });
         }
         await store.subscribe(request.map, peer.connection.id);

@@ -48,6 +48,7 @@ export type HostAgentEvent =
       readonly map: string;
       readonly epoch: number;
       readonly restore: boolean;
+      readonly from: string | null;
     }
   | { readonly type: 'lease.revoked'; readonly map: string; readonly epoch: number }
   | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
@@ -139,5 +140,5 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
 
 const toEvent = (push: Exclude<Push, { push: 'map.moved' }>): HostAgentEvent =>
   push.push === 'lease.granted'
-    ? { type: 'lease.granted', map: push.map, epoch: push.epoch, restore: push.restore }
+    ? { type: 'lease.granted', map: push.map, epoch: push.epoch, restore: push.restore, from: push.from }
     : { type: 'lease.revoked', map: push.map, epoch: push.epoch };

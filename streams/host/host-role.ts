@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import {
   type Observable,
   type SchedulerLike,
@@ -53,6 +54,8 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
   defer(() => {
     const keys = generateRsaKeyPair();
     let credentials: HostCredentials | null = null;
+    // The owner each map had before this host took it: restore bundles must be signed by it.
+    const previousOwners = new Map<string, string>();
     const agentEvents$ = new Subject<HostAgentEvent>();
     const leases$ = heldLeases(agentEvents$).pipe(
       startWith(new Map<string, number>()),
@@ -65,6 +68,14 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       credentials: () => credentials,
       leases$,
       world: worldSettings(config.config),
+      ...(config.role === 'vps'
+        ? {
+            restore: {
+              windowMs: config.config.P2P_SYNC.RestoreWindowMS,
+              previousOwner: (map: string) => previousOwners.get(map) ?? null,
+            },
+          }
+        : {}),
       ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
     }).pipe(share());
     // The load a host reports is its open sessions, counted from the server's own events.
@@ -110,8 +121,10 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
             certificatePem: event.certificate,
             privateKeyPem: keys.privateKeyPem,
             ticketPublicKey: await importTicketPublicKey(event.ticketPublicKey),
+            ca: new X509Certificate(event.caCertificate),
           };
         }
+        if (event.type === 'lease.granted' && event.from !== null) previousOwners.set(event.map, event.from);
         return event;
       }),
       tap(agentEvents$),

@@ -1,5 +1,7 @@
-import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import { type SchedulerLike, Subject, type Subscription, asyncScheduler } from 'rxjs';
+import { either } from 'fp-ts';
 import { type P2PError, p2pError } from '../../lib/errors.js';
+import { type Bundle, restoreWorld } from '../../lib/world/restore.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { MapEvent, MapRules } from '../../lib/world/map-state.js';
 import type { Config } from '../../config/schema.js';
@@ -29,6 +31,11 @@ export const worldSettings = (config: Config): WorldSettings => ({
   maxBacklogBytes: config.P2P_LIMITS.MaxBacklogBytes,
 });
 
+/** What a restore window did: each bundle's verdict, and the tick the map restarted from (null: empty). */
+export type RestoreEvent =
+  | { readonly type: 'bundle'; readonly player: string; readonly code: string | null }
+  | { readonly type: 'restored'; readonly tick: number | null; readonly bundles: number };
+
 /** A connected player on a map, as the router sees it. */
 export interface MapPeer {
   readonly send: (message: Message) => void;
@@ -55,7 +62,7 @@ export interface MapRouter {
   /** The maps running now. */
   readonly maps: () => Iterable<string>;
   /** Every event of every map, for logs and tests. */
-  readonly events$: Subject<{ readonly map: string; readonly event: MapHostEvent }>;
+  readonly events$: Subject<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>;
   readonly close: () => void;
 }
 
@@ -66,16 +73,34 @@ const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_re
  * player's messages; sends go back to each player's channel. Slow players are skipped while congested and
  * dropped past `maxBacklogBytes`; neither delays the tick or anyone else.
  */
+/**
+ * The VPS restores a map it took over (DESIGN §6): for `windowMs` after the first player arrives it collects
+ * the players' bundles, then starts from the newest valid one (or empty).
+ */
+export interface RestorePolicy {
+  readonly windowMs: number;
+  readonly verify: (map: string, epoch: number, bundle: Bundle) => either.Either<P2PError, Bundle>;
+}
+
+interface Restoring {
+  readonly epoch: number;
+  readonly bundles: Bundle[];
+  /** Players who arrived during the window, joined once the map starts. */
+  readonly arrivals: Map<string, MapPeer>;
+  readonly timer: Subscription;
+}
+
 export const createMapRouter = (
   settings: WorldSettings,
   sign: () => (bytes: Buffer) => string,
   scheduler?: SchedulerLike,
-  initialWorld: (map: string) => World = () => createWorld(settings.rules),
+  restore?: RestorePolicy,
 ): MapRouter => {
   const maps = new Map<string, LiveMap>();
-  const events$ = new Subject<{ map: string; event: MapHostEvent }>();
+  const restoring = new Map<string, Restoring>();
+  const events$ = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
 
-  const start = (map: string, epoch: number): LiveMap => {
+  const start = (map: string, epoch: number, world: World = createWorld(settings.rules)): LiveMap => {
     const events = new Subject<MapEvent>();
     const players = new Map<string, MapPeer>();
     const rules: MapRules = {
@@ -95,7 +120,7 @@ export const createMapRouter = (
       );
     const subscription = mapHost$(events, {
       rules,
-      world: initialWorld(map),
+      world,
       updateIntervalMs: settings.updateIntervalMs,
       congested,
       ...(scheduler === undefined ? {} : { scheduler }),
@@ -120,32 +145,84 @@ export const createMapRouter = (
     return live;
   };
 
+  const join = (live: LiveMap, player: string, peer: MapPeer) => {
+    const previous = live.players.get(player);
+    live.players.set(player, peer);
+    if (previous === undefined) live.events.next({ type: 'join', player });
+    else previous.close(p2pError('ERR_CONNECTION_CLOSED', 'the same player connected again'));
+  };
+
+  /** Ends a restore window: the newest valid bundle wins, then everyone who waited joins. */
+  const finishRestore = (map: string) => {
+    const pending = restoring.get(map);
+    if (pending === undefined) return;
+    restoring.delete(map);
+    const world = restoreWorld(pending.bundles, settings.rules);
+    events$.next({
+      map,
+      event: { type: 'restored', tick: world?.tick ?? null, bundles: pending.bundles.length },
+    });
+    const live = start(map, pending.epoch, world ?? createWorld(settings.rules));
+    for (const [player, peer] of pending.arrivals) join(live, player, peer);
+  };
+
   return {
     attach: (map, epoch, player, peer) => {
-      const live = maps.get(map) ?? start(map, epoch);
-      const previous = live.players.get(player);
-      live.players.set(player, peer);
-      if (previous === undefined) live.events.next({ type: 'join', player });
-      else previous.close(p2pError('ERR_CONNECTION_CLOSED', 'the same player connected again'));
+      const running = maps.get(map);
+      if (running === undefined && restore !== undefined) {
+        const pending =
+          restoring.get(map) ??
+          ((): Restoring => {
+            const created: Restoring = {
+              epoch,
+              bundles: [],
+              arrivals: new Map(),
+              timer: (scheduler ?? asyncScheduler).schedule(() => finishRestore(map), restore.windowMs),
+            };
+            restoring.set(map, created);
+            return created;
+          })();
+        pending.arrivals.set(player, peer);
+      } else join(running ?? start(map, epoch), player, peer);
+      const current = () => maps.get(map);
       return {
         message: (message) => {
-          if (ROUTED.has(message.kind) && live.players.get(player) === peer)
+          const pending = restoring.get(map);
+          if (message.kind === 'restore' && pending !== undefined && restore !== undefined) {
+            const verified = restore.verify(map, pending.epoch, { player, restore: message });
+            if (either.isRight(verified)) pending.bundles.push(verified.right);
+            else peer.send({ kind: 'error', code: verified.left.code, message: verified.left.message });
+            events$.next({
+              map,
+              event: { type: 'bundle', player, code: either.isRight(verified) ? null : verified.left.code },
+            });
+            return;
+          }
+          const live = current();
+          if (live !== undefined && ROUTED.has(message.kind) && live.players.get(player) === peer) {
             live.events.next({ type: 'message', player, message });
+          }
         },
         detach: () => {
-          if (live.players.get(player) !== peer) return;
+          restoring.get(map)?.arrivals.delete(player);
+          const live = current();
+          if (live === undefined || live.players.get(player) !== peer) return;
           live.players.delete(player);
           live.events.next({ type: 'leave', player });
         },
       };
     },
     stop: (map) => {
+      restoring.get(map)?.timer.unsubscribe();
+      restoring.delete(map);
       maps.get(map)?.subscription.unsubscribe();
       maps.delete(map);
     },
     maps: () => maps.keys(),
     events$,
     close: () => {
+      for (const pending of restoring.values()) pending.timer.unsubscribe();
+      restoring.clear();
       for (const live of maps.values()) live.subscription.unsubscribe();
       maps.clear();
       events$.complete();

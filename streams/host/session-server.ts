@@ -7,7 +7,15 @@ import { type P2PError, p2pError } from '../../lib/errors.js';
 import { signWithKey } from '../../lib/crypto/pki.js';
 import { type TicketClaims, verifyTicket } from '../../lib/crypto/tickets.js';
 import type { MapHostEvent } from './map-host.js';
-import { type MapRouter, type WorldSettings, createMapRouter } from './map-router.js';
+import {
+  type MapRouter,
+  type RestoreEvent,
+  type RestorePolicy,
+  type WorldSettings,
+  createMapRouter,
+} from './map-router.js';
+import { verifyBundle } from '../../lib/world/restore.js';
+import type { X509Certificate } from 'node:crypto';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { HeldLeases } from '../coordinator/host-agent.js';
 import { hostSession } from '../session/session.js';
@@ -19,6 +27,8 @@ export interface HostCredentials {
   readonly certificatePem: string;
   readonly privateKeyPem: string;
   readonly ticketPublicKey: KeyLike;
+  /** The coordinator's CA: what restore bundles' certificates must chain to. */
+  readonly ca: X509Certificate;
 }
 
 export interface SessionServerConfig {
@@ -31,7 +41,13 @@ export interface SessionServerConfig {
   readonly leases$: Observable<HeldLeases>;
   readonly world: WorldSettings;
   /** Every map's own events (sends, conflicts, each tick's world), for tests and tools. */
-  readonly mapEvents?: Observer<{ readonly map: string; readonly event: MapHostEvent }>;
+  readonly mapEvents?: Observer<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>;
+  /** The VPS restores maps it took over from the bundles players bring; a P2P host starts maps fresh. */
+  readonly restore?: {
+    readonly windowMs: number;
+    /** Who owned the map before this host (from the coordinator's grant); null refuses every bundle. */
+    readonly previousOwner: (map: string) => string | null;
+  };
   readonly scheduler?: SchedulerLike;
 }
 
@@ -46,6 +62,22 @@ export type SessionServerEvent =
       readonly map: string | null;
       readonly code: string;
     };
+
+const restorePolicy = (
+  restore: NonNullable<SessionServerConfig['restore']>,
+  credentials: () => HostCredentials | null,
+  scheduler: SchedulerLike,
+): RestorePolicy => ({
+  windowMs: restore.windowMs,
+  verify: (map, epoch, bundle) => {
+    const ca = credentials()?.ca;
+    const previousOwner = restore.previousOwner(map);
+    if (ca === undefined || previousOwner === null) {
+      return either.left(p2pError('ERR_RESTORE_FORGED', `no previous owner is known for map ${map}`));
+    }
+    return verifyBundle(bundle, { ca, map, epoch, previousOwner, now: scheduler.now() });
+  },
+});
 
 /**
  * The host's (and the VPS's) session server: admits a player whose ticket verifies offline for this host and a
@@ -71,6 +103,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           credentials === null ? '' : signWithKey(credentials.privateKeyPem, bytes).toString('base64');
       },
       scheduler,
+      config.restore === undefined ? undefined : restorePolicy(config.restore, config.credentials, scheduler),
     );
     const routerSubscription =
       config.mapEvents === undefined ? null : router.events$.subscribe(config.mapEvents);
