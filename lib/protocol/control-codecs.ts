@@ -68,6 +68,8 @@ export const CheckpointMessage = t.type({
   tick: Uint32,
   hash: Hash,
   lastInputs: t.record(t.string, Uint32),
+  /** Which entity each player controls: a restore keeps every player's entity id. */
+  players: t.record(t.string, Uint32),
   signature: Base64,
 });
 
@@ -84,7 +86,6 @@ export const RestoreMessage = t.type({
   kind: t.literal('restore'),
   checkpoint: CheckpointMessage,
   entities: t.array(EntityStateCodec),
-  players: t.record(t.string, Uint32),
   certificate: t.string,
   inputs: t.array(t.type({ seq: Uint32, tick: Uint32, dx: Finite, dy: Finite })),
 });

@@ -5,7 +5,11 @@ export interface CheckpointPayload {
   readonly tick: number;
   readonly hash: string;
   readonly lastInputs: Readonly<Record<string, number>>;
+  readonly players: Readonly<Record<string, number>>;
 }
+
+const sortedEntries = (record: Readonly<Record<string, number>>) =>
+  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Canonical bytes to sign and verify: fixed field order, players sorted. */
 export const checkpointBytes = (payload: CheckpointPayload): Buffer =>
@@ -16,7 +20,8 @@ export const checkpointBytes = (payload: CheckpointPayload): Buffer =>
       payload.epoch,
       payload.tick,
       payload.hash,
-      Object.entries(payload.lastInputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      sortedEntries(payload.lastInputs),
+      sortedEntries(payload.players),
     ]),
     'utf8',
   );

@@ -148,6 +148,7 @@ const tick = (state: MapState, congested: ReadonlySet<string>, rules: MapRules):
       tick: world.tick,
       hash: hashWorld(world),
       lastInputs: world.lastInputs,
+      players: world.players,
     };
     const signature = rules.sign(checkpointBytes(payload));
     for (const player of state.clients.keys())

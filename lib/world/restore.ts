@@ -57,7 +57,7 @@ export const verifyBundle = (
   const snapshot = worldFromSnapshot({
     tick: checkpoint.tick,
     entities: bundle.restore.entities,
-    players: bundle.restore.players,
+    players: checkpoint.players,
   });
   if (hashWorld(snapshot) !== checkpoint.hash) {
     return either.left(p2pError('ERR_RESTORE_MISMATCH', 'snapshot does not hash to the checkpoint'));
@@ -76,7 +76,7 @@ export const restoreWorld = (valid: readonly Bundle[], rules: WorldRules): World
   let world = worldFromSnapshot({
     tick: checkpoint.tick,
     entities: newest.restore.entities,
-    players: newest.restore.players,
+    players: checkpoint.players,
     lastInputs: checkpoint.lastInputs,
   });
   for (const bundle of valid) {

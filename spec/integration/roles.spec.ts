@@ -131,7 +131,8 @@ describe('coordinator, host and VPS as real processes on 127.0.0.1', () => {
       await host.json((e) => e['type'] === 'lease.granted' && e['map'] === 'forest');
 
       const onHost = await handshake(assignment.owner.url, 'host-1', assignment.ticket, login.caCertificate);
-      expect(onHost).to.deep.equal({ type: 'established', hostId: 'host-1', player: null });
+      expect(onHost).to.include({ type: 'established', hostId: 'host-1', player: null });
+      expect((onHost as { certificate: string }).certificate).to.contain('BEGIN CERTIFICATE');
       await host.json((e) => e['event'] === 'session.established' && e['player'] === 'ann');
 
       // The VPS ticket issued up front is refused until the VPS holds the map: no split brain.

@@ -37,7 +37,13 @@ import type { SessionSettings } from './settings.js';
 
 /** What an established channel reports. Keys never appear here: events are logged and recorded. */
 export type ChannelEvent =
-  | { readonly type: 'established'; readonly hostId: string; readonly player: string | null }
+  | {
+      readonly type: 'established';
+      readonly hostId: string;
+      readonly player: string | null;
+      /** The host's verified certificate (PEM, client side): what a restore bundle carries. */
+      readonly certificate: string | null;
+    }
   | { readonly type: 'message'; readonly message: Message }
   | { readonly type: 'rejected'; readonly error: P2PError }
   | { readonly type: 'epoch'; readonly epoch: number };
@@ -192,6 +198,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         type: 'established',
         hostId: handshake.hostId,
         player: handshake.ticket?.player ?? null,
+        certificate: handshake.certificate?.toString() ?? null,
       });
       subscriptions.add(config.outbox$.subscribe({ next: send, error: fail }));
       const keepaliveMs = config.keepaliveMs ?? Math.max(1, Math.floor(settings.timeoutMs / 4));

@@ -46,6 +46,7 @@ const samples: Message[] = [
     tick: 100,
     hash: '0123456789abcdef',
     lastInputs: { ann: 3 },
+    players: { ann: 7 },
     signature: 'AAAA',
   },
   { kind: 'resync_request', reason: 'DESYNC', tick: 5 },
