@@ -86,7 +86,7 @@ describe('map host over real WebSockets on 127.0.0.1', () => {
       validitySeconds: 60,
       now: Date.now(),
     });
-    const client = new SyncClient(url, 'host-1', ticket, pki.ca.certificatePem, baseSettings);
+    const client = new SyncClient(player, url, 'host-1', ticket, pki.ca.certificatePem, baseSettings);
     clients.push(client);
     return client;
   };

@@ -36,7 +36,12 @@ describe('session (handshake and channel)', () => {
       try {
         await nextEvent(pair.client, isEstablished);
         const established = await nextEvent(pair.host, isEstablished);
-        expect(established).to.deep.equal({ type: 'established', hostId: 'host-1', player: 'ann', certificate: null });
+        expect(established).to.deep.equal({
+          type: 'established',
+          hostId: 'host-1',
+          player: 'ann',
+          certificate: null,
+        });
         for (const n of [1, 2, 3]) pair.client.outbox.next(app(`up ${n}`));
         pair.host.outbox.next(app('down'));
         await nextEvent(pair.host, (e) => appText(e) === 'up 3');
