@@ -58,6 +58,7 @@ export const SCHEMA = {
     KeyGraceMS: key(NonNegativeIntFromString, 5000),
     CongestedBytes: key(PositiveIntFromString, 65_536),
     MaxBacklogBytes: key(PositiveIntFromString, 1_048_576),
+    MaxPendingHandshakes: key(PositiveIntFromString, 16),
   },
   P2P_COORDINATOR: {
     HeartbeatIntervalMS: key(PositiveIntFromString, 1000),

@@ -60,6 +60,7 @@ describe('map host over real WebSockets on 127.0.0.1', () => {
       }),
       leases$: of(new Map([['forest', 1]])),
       world,
+      maxPendingHandshakes: 64,
       mapEvents,
     }).subscribe(events$);
     const listening = await firstValueFrom(

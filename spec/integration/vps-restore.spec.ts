@@ -64,6 +64,7 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
       }),
       leases$: of(new Map([['forest', epoch]])),
       world,
+      maxPendingHandshakes: 64,
       mapEvents,
       ...extra,
     }).subscribe(events$);

@@ -68,6 +68,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       credentials: () => credentials,
       leases$,
       world: worldSettings(config.config),
+      maxPendingHandshakes: config.config.P2P_LIMITS.MaxPendingHandshakes,
       ...(config.role === 'vps'
         ? {
             restore: {

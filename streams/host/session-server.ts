@@ -40,6 +40,8 @@ export interface SessionServerConfig {
   /** Latest leases held; a map leaves it when revoked. */
   readonly leases$: Observable<HeldLeases>;
   readonly world: WorldSettings;
+  /** Connections per address still in their handshake (`MaxPendingHandshakes`); more are refused at once. */
+  readonly maxPendingHandshakes: number;
   /** Every map's own events (sends, conflicts, each tick's world), for tests and tools. */
   readonly mapEvents?: Observer<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>;
   /** The VPS restores maps it took over from the bundles players bring; a P2P host starts maps fresh. */
@@ -95,6 +97,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
     });
     const sessions = new Set<{ map: string | null; close: (error: P2PError) => void }>();
     let leases: HeldLeases = new Map();
+    const pendingHandshakes = new Map<string, number>();
     const router = createMapRouter(
       config.world,
       () => {
@@ -140,7 +143,31 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           );
     };
 
-    server.on('connection', (socket) => {
+    server.on('connection', (socket, request) => {
+      // Unauthenticated connections are capped per address: a flood of half-open handshakes (each costs the
+      // host an RSA signature) cannot starve the players already here.
+      const address = request.socket.remoteAddress ?? 'unknown';
+      const pending = pendingHandshakes.get(address) ?? 0;
+      if (pending >= config.maxPendingHandshakes) {
+        socket.close(1013, 'ERR_RATE_LIMITED');
+        subscriber.next({
+          event: 'session.closed',
+          established: false,
+          player: null,
+          map: null,
+          code: 'ERR_RATE_LIMITED',
+        });
+        return;
+      }
+      pendingHandshakes.set(address, pending + 1);
+      let handshakePending = true;
+      const handshakeDone = () => {
+        if (!handshakePending) return;
+        handshakePending = false;
+        const left = (pendingHandshakes.get(address) ?? 1) - 1;
+        if (left > 0) pendingHandshakes.set(address, left);
+        else pendingHandshakes.delete(address);
+      };
       const duplex = fromWebSocket(socket);
       const outbox = new Subject<Message>();
       const subscription = new Subscription();
@@ -157,6 +184,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
       };
       let attached: ReturnType<MapRouter['attach']> | null = null;
       function end(code: string) {
+        handshakeDone();
         if (!sessions.delete(session)) return;
         attached?.detach();
         subscriber.next({
@@ -191,6 +219,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           next: (event) => {
             if (event.type === 'established' && session.map !== null && session.player !== null) {
               session.established = true;
+              handshakeDone();
               attached = router.attach(session.map, leases.get(session.map) ?? 0, session.player, {
                 send: (message) => outbox.next(message),
                 bufferedAmount: duplex.bufferedAmount ?? (() => 0),
