@@ -1,4 +1,5 @@
 import { runCoordinatorBench } from './coordinator.js';
+import { runHostBench } from './host.js';
 import { runPipelineBench } from './pipeline.js';
 
 /** `npm run bench -- NAME`: runs one benchmark, prints its table, and ends with one JSON line of figures. */
@@ -6,6 +7,7 @@ type Figures = Record<string, number | string>;
 const BENCHES: Readonly<Record<string, () => Figures | Promise<Figures>>> = {
   pipeline: runPipelineBench,
   coordinator: runCoordinatorBench,
+  host: runHostBench,
 };
 
 const names = process.argv.slice(2);

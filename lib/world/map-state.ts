@@ -120,6 +120,8 @@ const tick = (state: MapState, congested: ReadonlySet<string>, rules: MapRules):
     clients.set(player, { ackTick: world.tick, conflicts: 0 });
     out.push({ player, message: fullState(world, player) });
   }
+  // Clients that acknowledged the same tick share one diff: per client there is only the message to seal.
+  const deltas = new Map<number, ReturnType<typeof diff>>();
   for (const [player, view] of clients) {
     if (joined.includes(player) || congested.has(player)) continue;
     const baseline = history.get(view.ackTick);
@@ -127,7 +129,8 @@ const tick = (state: MapState, congested: ReadonlySet<string>, rules: MapRules):
       out.push({ player, message: fullState(world, player) });
       continue;
     }
-    const delta = diff(baseline, world);
+    const delta = deltas.get(baseline.tick) ?? diff(baseline, world);
+    deltas.set(baseline.tick, delta);
     out.push({
       player,
       message: {

@@ -22,6 +22,8 @@ export interface WorldRules {
   readonly seed: number;
   readonly npcCount: number;
   readonly npcSpeed: number;
+  /** Each NPC moves every `npcStride` ticks, round-robin by id (1: all move every tick). */
+  readonly npcStride: number;
 }
 
 export const DEFAULT_RULES: WorldRules = {
@@ -31,6 +33,7 @@ export const DEFAULT_RULES: WorldRules = {
   seed: 7,
   npcCount: 8,
   npcSpeed: 2,
+  npcStride: 1,
 };
 
 const f = Math.fround;
@@ -139,12 +142,12 @@ export const applyInput = (
   };
 };
 
-/** One tick: NPCs walk (a new heading every 20 ticks, from the seed), bounded by the map. */
+/** One tick: NPCs walk (a new heading every 20 ticks, from the seed, on their turn), bounded by the map. */
 export const step = (world: World, rules: WorldRules): World => {
   const tick = world.tick + 1;
   const entities = new Map(world.entities);
   for (const entity of world.entities.values()) {
-    if (entity.kind !== 'npc') continue;
+    if (entity.kind !== 'npc' || entity.id % rules.npcStride !== tick % rules.npcStride) continue;
     const heading = ((mix(rules.seed, entity.id, Math.floor(tick / 20)) % 360) * Math.PI) / 180;
     const vx = f(Math.cos(heading) * rules.npcSpeed);
     const vy = f(Math.sin(heading) * rules.npcSpeed);

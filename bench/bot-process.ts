@@ -1,0 +1,118 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Subject, switchMap } from 'rxjs';
+import { WebSocket } from 'ws';
+import { defaultConfig } from '../config/load-config.js';
+import { issueTicket } from '../lib/crypto/tickets.js';
+import type { Message } from '../lib/protocol/messages.js';
+import { clientSession } from '../streams/session/session.js';
+import { sessionSettings } from '../streams/session/settings.js';
+import { connectWebSocket } from '../streams/session/ws-duplex.js';
+
+/**
+ * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N real clients
+ * (handshake, decrypt, decode, ack every delta). Mode `raw`: N bare ws clients that only count bytes.
+ * Commands on stdin: `first-tick T`, `measure MS`. Prints JSON lines.
+ */
+const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench-secrets.json'] =
+  process.argv.slice(2);
+const count = Number(countText);
+const TICK_MS = 50;
+const wall = () => performance.timeOrigin + performance.now();
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+let firstTick: number | null = null;
+let latencies: number[] = [];
+let received = 0;
+let bytes = 0;
+let connected = 0;
+
+const startWarp = async () => {
+  const secrets = JSON.parse(readFileSync(secretsPath, 'utf8')) as { ca: string; ticketKey: string };
+  const ca = new X509Certificate(secrets.ca);
+  const ticketKey = createPrivateKey(secrets.ticketKey);
+  const settings = sessionSettings(defaultConfig);
+  for (let n = 0; n < count; n++) {
+    const ticket = await issueTicket(ticketKey, {
+      player: `bot-${n}`,
+      map: 'bench',
+      host: 'host-1',
+      mapEpoch: 1,
+      validitySeconds: 3600,
+      now: Date.now(),
+    });
+    const outbox = new Subject<Message>();
+    connectWebSocket(url)
+      .pipe(
+        switchMap((duplex) => {
+          // Wire bytes as received: frames with header and tag.
+          duplex.in$.subscribe({ next: (frame) => (bytes += frame.length), error: () => undefined });
+          return clientSession(duplex, { settings, ticket, hostId: 'host-1', ca, outbox$: outbox });
+        }),
+      )
+      .subscribe({
+        next: (event) => {
+          if (event.type === 'established') connected += 1;
+          if (event.type !== 'message') return;
+          const message = event.message;
+          if (message.kind === 'delta') {
+            received += 1;
+            if (firstTick !== null) latencies.push(wall() - (firstTick + (message.tick - 1) * TICK_MS));
+            outbox.next({ kind: 'ack', tick: message.tick });
+          } else if (message.kind === 'full_state') outbox.next({ kind: 'ack', tick: message.tick });
+        },
+        error: (error: unknown) => print({ event: 'bot-error', code: (error as { code?: string }).code }),
+      });
+    // A few handshakes at a time: the host signs each one.
+    if (n % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+const startRaw = () => {
+  for (let n = 0; n < count; n++) {
+    const socket = new WebSocket(url);
+    socket.on('open', () => (connected += 1));
+    socket.on('message', (data: Buffer) => {
+      bytes += data.length;
+      received += 1;
+    });
+  }
+};
+
+const waitConnected = setInterval(() => {
+  if (connected >= count) {
+    clearInterval(waitConnected);
+    print({ event: 'ready', connected });
+  }
+}, 50);
+
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk: string) => {
+  for (const line of chunk.split('\n')) {
+    const [command, arg] = line.trim().split(' ');
+    if (command === 'first-tick') firstTick = Number(arg);
+    if (command === 'measure') {
+      latencies = [];
+      const received0 = received;
+      const bytes0 = bytes;
+      const cpu0 = process.cpuUsage();
+      const t0 = wall();
+      setTimeout(() => {
+        const cpu = process.cpuUsage(cpu0);
+        const seconds = (wall() - t0) / 1000;
+        const sorted = [...latencies].sort((a, b) => a - b);
+        print({
+          event: 'measured',
+          received: received - received0,
+          bytesPerClientPerSecond: (bytes - bytes0) / count / seconds,
+          deliveryP99: sorted[Math.floor(sorted.length * 0.99)] ?? null,
+          botCpuShare: (cpu.user + cpu.system) / 1e6 / seconds,
+        });
+      }, Number(arg));
+    }
+    if (command === 'exit') process.exit(0);
+  }
+});
+
+if (mode === 'raw') startRaw();
+else await startWarp();

@@ -1,0 +1,154 @@
+import { writeFileSync } from 'node:fs';
+import { Subject, of } from 'rxjs';
+import { WebSocketServer } from 'ws';
+import { exportPKCS8 } from 'jose';
+import { either } from 'fp-ts';
+import { defaultConfig } from '../config/load-config.js';
+import { X509Certificate } from 'node:crypto';
+import {
+  createCertificateAuthority,
+  createCsr,
+  generateRsaKeyPair,
+  issueHostCertificate,
+} from '../lib/crypto/pki.js';
+import { generateTicketKeys } from '../lib/crypto/tickets.js';
+import { DEFAULT_RULES } from '../lib/world/world.js';
+import type { MapHostEvent } from '../streams/host/map-host.js';
+import type { RestoreEvent } from '../streams/host/map-router.js';
+import { type SessionServerEvent, sessionServer$ } from '../streams/host/session-server.js';
+import { sessionSettings } from '../streams/session/settings.js';
+
+/**
+ * The host side of `npm run bench -- host`, run as its own process (pinned to one core by the orchestrator).
+ * Mode `warp`: the real session server with a 200-entity map, 10% of entities moving per tick, 20 Hz.
+ * Mode `raw`: a bare ws server sending `rawBytes` to every client every tick (no crypto, no delta), the reference.
+ * Reads commands on stdin (`measure MS`), prints one JSON line per result on stdout.
+ */
+const [mode = 'warp', secretsPath = '/tmp/warp-bench-secrets.json', rawBytesText = '250'] =
+  process.argv.slice(2);
+const TICK_MS = 50;
+const wall = () => performance.timeOrigin + performance.now();
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+const ticks: number[] = [];
+let firstTick = 0;
+let tickCount = 0;
+const recordTick = () => {
+  const now = wall();
+  if (tickCount === 0) {
+    firstTick = now;
+    print({ event: 'first-tick', firstTick });
+  }
+  ticks.push(now - (firstTick + tickCount * TICK_MS));
+  tickCount += 1;
+};
+
+let bytesSent = 0;
+let updatesSent = 0;
+
+const measure = (ms: number, clients: () => number) => {
+  ticks.length = 0;
+  const cpu0 = process.cpuUsage();
+  const bytes0 = bytesSent;
+  const updates0 = updatesSent;
+  const t0 = wall();
+  setTimeout(() => {
+    const cpu = process.cpuUsage(cpu0);
+    const seconds = (wall() - t0) / 1000;
+    const sorted = [...ticks].sort((a, b) => a - b);
+    const updates = updatesSent - updates0;
+    print({
+      event: 'measured',
+      clients: clients(),
+      seconds,
+      cpuMicros: cpu.user + cpu.system,
+      updates,
+      cpuPerUpdateMicros: updates === 0 ? null : (cpu.user + cpu.system) / updates,
+      tickLatenessP99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
+      rawBytesPerClientPerSecond: clients() === 0 ? 0 : (bytesSent - bytes0) / clients() / seconds,
+      rss: process.memoryUsage().rss,
+      firstTick,
+    });
+  }, ms);
+};
+
+const listenForCommands = (clients: () => number) => {
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      const [command, arg] = line.trim().split(' ');
+      if (command === 'measure') measure(Number(arg), clients);
+      if (command === 'rss') print({ event: 'rss', rss: process.memoryUsage().rss });
+      if (command === 'exit') process.exit(0);
+    }
+  });
+};
+
+if (mode === 'raw') {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const payload = Buffer.alloc(Number(rawBytesText), 7);
+  server.on('listening', () => {
+    print({ event: 'listening', url: `ws://127.0.0.1:${(server.address() as { port: number }).port}` });
+    setInterval(() => {
+      recordTick();
+      for (const client of server.clients) {
+        client.send(payload);
+        bytesSent += payload.length;
+        updatesSent += 1;
+      }
+    }, TICK_MS);
+  });
+  listenForCommands(() => server.clients.size);
+} else {
+  const now = Date.now();
+  const ca = createCertificateAuthority('bench CA', 3600, now);
+  const keys = generateRsaKeyPair();
+  const cert = issueHostCertificate(ca, createCsr('host-1', keys), {
+    hostId: 'host-1',
+    validitySeconds: 3600,
+    now,
+  });
+  if (either.isLeft(cert)) throw cert.left;
+  const ticketKeys = await generateTicketKeys();
+  writeFileSync(
+    secretsPath,
+    JSON.stringify({ ca: ca.certificatePem, ticketKey: await exportPKCS8(ticketKeys.privateKey) }),
+  );
+  let clients = 0;
+  const events$ = new Subject<SessionServerEvent>();
+  const mapEvents = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
+  mapEvents.subscribe(({ event }) => {
+    if (event.type === 'ticked') recordTick();
+    if (event.type === 'send' && event.message.kind === 'delta') updatesSent += 1;
+  });
+  events$.subscribe((event) => {
+    if (event.event === 'listening') print(event);
+    if (event.event === 'session.established') clients += 1;
+    if (event.event === 'session.closed' && event.established) clients -= 1;
+  });
+  const settings = sessionSettings(defaultConfig);
+  sessionServer$({
+    hostId: 'host-1',
+    listen: { host: '127.0.0.1', port: 0 },
+    settings,
+    credentials: () => ({
+      certificatePem: cert.right,
+      privateKeyPem: keys.privateKeyPem,
+      ticketPublicKey: ticketKeys.publicKey,
+      ca: new X509Certificate(ca.certificatePem),
+    }),
+    leases$: of(new Map([['bench', 1]])),
+    world: {
+      rules: { ...DEFAULT_RULES, npcCount: 200, npcStride: 10 },
+      updateIntervalMs: TICK_MS,
+      hashEvery: defaultConfig.P2P_SYNC.HashIntervalTicks,
+      checkpointEvery: defaultConfig.P2P_SYNC.CheckpointIntervalTicks,
+      historyTicks: defaultConfig.P2P_SYNC.SnapshotRingSize,
+      congestedBytes: defaultConfig.P2P_LIMITS.CongestedBytes,
+      maxBacklogBytes: defaultConfig.P2P_LIMITS.MaxBacklogBytes,
+    },
+    maxPendingHandshakes: 100_000,
+    mapEvents,
+  }).subscribe(events$);
+  listenForCommands(() => clients);
+}

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `npm run bench -- host` (issue 4): one host process pinned to core 0, bots in another process pinned to core
+ * 1; a 200-entity map with 10% of entities moving per tick, 20 Hz; N clients. Per N: host CPU per client
+ * update, tick lateness p99, delivery latency p99, bytes per client per second, RSS per client, bot CPU; and
+ * the same N over raw ws (same bytes, no crypto, no delta) as the CPU reference.
+ */
+const SIZES = (process.env['WARP_BENCH_CLIENTS'] ?? '250,500,1000,2000').split(',').map(Number);
+const WINDOW_MS = 5000;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+interface Proc {
+  readonly send: (line: string) => void;
+  readonly next: (event: string, ms?: number) => Promise<Record<string, unknown>>;
+  readonly stop: () => Promise<void>;
+}
+
+const start = (core: number, script: string, args: string[]): Proc => {
+  const child = spawn(
+    'taskset',
+    ['-c', String(core), process.execPath, '--import', 'tsx', here(script), ...args],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const waiting: Array<{ event: string; resolve: (value: Record<string, unknown>) => void }> = [];
+  const seen: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const index = waiting.findIndex((w) => w.event === parsed['event']);
+    if (index >= 0) waiting.splice(index, 1)[0]?.resolve(parsed);
+    else seen.push(parsed);
+  });
+  return {
+    send: (line) => child.stdin.write(`${line}\n`),
+    next: (event, ms = 120_000) =>
+      new Promise((resolve, reject) => {
+        const early = seen.findIndex((e) => e['event'] === event);
+        if (early >= 0) {
+          resolve(seen.splice(early, 1)[0] as Record<string, unknown>);
+          return;
+        }
+        const timer = setTimeout(() => reject(new Error(`${script}: no ${event} within ${ms} ms`)), ms);
+        waiting.push({ event, resolve: (v) => (clearTimeout(timer), resolve(v)) });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+};
+
+const run = async (mode: 'warp' | 'raw', clients: number, rawBytes: number) => {
+  const host = start(0, './host-process.ts', [
+    mode,
+    '/tmp/warp-bench-secrets.json',
+    String(Math.max(1, Math.round(rawBytes))),
+  ]);
+  const { url } = (await host.next('listening')) as { url: string };
+  const idleRss = ((await (host.send('rss'), host.next('rss'))) as { rss: number }).rss;
+  const bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
+  await bots.next('ready', 300_000);
+  if (mode === 'warp') {
+    const { firstTick } = (await host.next('first-tick')) as { firstTick: number };
+    bots.send(`first-tick ${firstTick}`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  host.send(`measure ${WINDOW_MS}`);
+  bots.send(`measure ${WINDOW_MS}`);
+  const [hostFigures, botFigures] = await Promise.all([host.next('measured'), bots.next('measured')]);
+  await Promise.all([host.stop(), bots.stop()]);
+  return { ...hostFigures, ...botFigures, idleRss } as Record<string, number>;
+};
+
+export const runHostBench = async (): Promise<Record<string, number | string>> => {
+  const result: Record<string, number | string> = { bench: 'host' };
+  let maxClients20Hz = 0;
+  console.log(
+    'N      cpu/update  raw cpu/update  ratio  tick p99  delivery p99  bytes/client/s  rss/client  bot cpu',
+  );
+  for (const n of SIZES) {
+    const warp = await run('warp', n, 0);
+    const raw = await run('raw', n, (warp['bytesPerClientPerSecond'] ?? 0) / 20);
+    const ratio = (warp['cpuPerUpdateMicros'] ?? 0) / (raw['cpuPerUpdateMicros'] ?? 1);
+    const expected = n * (WINDOW_MS / 50);
+    const delivered = (warp['received'] ?? 0) >= expected * 0.97;
+    const rssPerClient = ((warp['rss'] ?? 0) - (warp['idleRss'] ?? 0)) / n;
+    if ((warp['tickLatenessP99'] ?? Infinity) < 10 && delivered) maxClients20Hz = n;
+    console.log(
+      [
+        String(n).padEnd(6),
+        `${(warp['cpuPerUpdateMicros'] ?? 0).toFixed(1)} µs`.padStart(10),
+        `${(raw['cpuPerUpdateMicros'] ?? 0).toFixed(1)} µs`.padStart(14),
+        ratio.toFixed(2).padStart(6),
+        `${(warp['tickLatenessP99'] ?? 0).toFixed(1)} ms`.padStart(9),
+        `${(warp['deliveryP99'] ?? 0).toFixed(1)} ms`.padStart(13),
+        Math.round(warp['bytesPerClientPerSecond'] ?? 0)
+          .toString()
+          .padStart(15),
+        `${(rssPerClient / 1024).toFixed(1)} KiB`.padStart(11),
+        `${((warp['botCpuShare'] ?? 0) * 100).toFixed(0)}%`.padStart(8),
+        delivered ? '' : `  (delivered ${warp['received']} of ${expected})`,
+      ].join(' '),
+    );
+    result[`cpuPerUpdate${n}`] = Number((warp['cpuPerUpdateMicros'] ?? 0).toFixed(2));
+    result[`tickP99_${n}`] = Number((warp['tickLatenessP99'] ?? 0).toFixed(2));
+    result[`deliveryP99_${n}`] = Number((warp['deliveryP99'] ?? 0).toFixed(2));
+    result[`rssPerClientKiB${n}`] = Number((rssPerClient / 1024).toFixed(1));
+    if (n === 1000) {
+      result['cpuRatio1000'] = Number(ratio.toFixed(2));
+      result['bytesPerClient1000'] = Math.round(warp['bytesPerClientPerSecond'] ?? 0);
+    }
+  }
+  result['maxClients20Hz'] = maxClients20Hz;
+  return result;
+};
