@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Subject, switchMap } from 'rxjs';
+import { Subject, switchMap, tap } from 'rxjs';
 import { WebSocket } from 'ws';
 import { defaultConfig } from '../config/load-config.js';
 import { issueTicket } from '../lib/crypto/tickets.js';
@@ -44,11 +44,13 @@ const startWarp = async () => {
     const outbox = new Subject<Message>();
     connectWebSocket(url)
       .pipe(
-        switchMap((duplex) => {
-          // Wire bytes as received: frames with header and tag.
-          duplex.in$.subscribe({ next: (frame) => (bytes += frame.length), error: () => undefined });
-          return clientSession(duplex, { settings, ticket, hostId: 'host-1', ca, outbox$: outbox });
-        }),
+        switchMap((duplex) =>
+          clientSession(
+            // Wire bytes as received: frames with header and tag.
+            { ...duplex, in$: duplex.in$.pipe(tap((frame) => (bytes += frame.length))) },
+            { settings, ticket, hostId: 'host-1', ca, outbox$: outbox },
+          ),
+        ),
       )
       .subscribe({
         next: (event) => {
