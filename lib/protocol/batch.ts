@@ -15,6 +15,22 @@ export const encodeBatch = (
   messages: readonly Message[],
   limits: Pick<ProtocolLimits, 'maxMessagesPerBatch' | 'maxInflatedBytes'>,
 ): either.Either<P2PError, Buffer> => {
+  // A host sends the same delta object to every client that shares its baseline: encode it once per tick.
+  // Messages are values; nothing mutates one after it was sent, so the object is a safe cache key.
+  const single = messages.length === 1 ? messages[0] : undefined;
+  const cached = single === undefined ? undefined : singleBatches.get(single);
+  if (cached !== undefined) return either.right(cached);
+  const encoded = encodeBatchUncached(messages, limits);
+  if (single !== undefined && either.isRight(encoded)) singleBatches.set(single, encoded.right);
+  return encoded;
+};
+
+const singleBatches = new WeakMap<Message, Buffer>();
+
+const encodeBatchUncached = (
+  messages: readonly Message[],
+  limits: Pick<ProtocolLimits, 'maxMessagesPerBatch' | 'maxInflatedBytes'>,
+): either.Either<P2PError, Buffer> => {
   if (messages.length > limits.maxMessagesPerBatch) {
     return either.left(
       p2pError('ERR_MESSAGE_TOO_LARGE', `batch of ${messages.length} exceeds ${limits.maxMessagesPerBatch}`),

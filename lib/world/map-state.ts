@@ -1,4 +1,4 @@
-import type { InputMessage } from '../protocol/hot-codecs.js';
+import type { DeltaMessage } from '../protocol/hot-codecs.js';
 import type { Message } from '../protocol/messages.js';
 import { checkpointBytes } from './checkpoint.js';
 import {
@@ -13,10 +13,10 @@ import {
 } from './world.js';
 
 /**
- * One map's authoritative state on its host, as a pure reducer: the stream feeds it ticks, joins, leaves and
- * player messages, and sends what it returns. Each client gets, every tick, a delta against the last tick it
- * acknowledged (so a slow client's deltas coalesce instead of queueing), a world hash every `hashEvery` ticks,
- * and a signed checkpoint every `checkpointEvery` ticks.
+ * One map's authoritative state on its host, advanced one tick at a time by a pure function: the stream hands
+ * it everything players sent since the last tick, and sends what it returns. Each client gets, every tick, a
+ * delta against the last tick it acknowledged (so a slow client's deltas coalesce instead of queueing), a
+ * world hash every `hashEvery` ticks, and a signed checkpoint every `checkpointEvery` ticks.
  */
 export interface MapRules {
   readonly map: string;
@@ -40,18 +40,10 @@ export interface MapState {
   readonly world: World;
   readonly history: ReadonlyMap<number, World>;
   readonly clients: ReadonlyMap<string, ClientView>;
-  /** What happens at the next tick, in arrival order: joins, leaves and inputs change the world only there. */
-  readonly queued: readonly Queued[];
 }
 
-type Queued =
-  | { readonly type: 'join'; readonly player: string }
-  | { readonly type: 'leave'; readonly player: string }
-  | { readonly type: 'input'; readonly player: string; readonly input: InputMessage };
-
+/** What arrives between ticks; it takes effect at the next tick, in arrival order. */
 export type MapEvent =
-  /** `congested`: players whose socket buffer is over its cap this tick: they get no frame, their delta coalesces. */
-  | { readonly type: 'tick'; readonly congested: ReadonlySet<string> }
   | { readonly type: 'join'; readonly player: string }
   | { readonly type: 'leave'; readonly player: string }
   | { readonly type: 'message'; readonly player: string; readonly message: Message };
@@ -64,7 +56,7 @@ export interface Outgoing {
 export interface MapStep {
   readonly state: MapState;
   readonly out: readonly Outgoing[];
-  /** Players whose input this step was impossible and got clamped (the seed's position conflict). */
+  /** Players whose input this tick was impossible and got clamped (the seed's position conflict). */
   readonly conflicts: readonly string[];
 }
 
@@ -72,7 +64,6 @@ export const initialMapState = (world: World): MapState => ({
   world,
   history: new Map([[world.tick, world]]),
   clients: new Map(),
-  queued: [],
 });
 
 const fullState = (world: World, player: string): Message => ({
@@ -84,65 +75,86 @@ const fullState = (world: World, player: string): Message => ({
   players: world.players,
 });
 
-const withClient = (state: MapState, player: string, view: ClientView): MapState => ({
-  ...state,
-  clients: new Map(state.clients).set(player, view),
-});
-
-const tick = (state: MapState, congested: ReadonlySet<string>, rules: MapRules): MapStep => {
+/**
+ * One tick: the events since the last tick (joins, leaves, inputs, acks, resync requests, in order), then the
+ * world steps, then every client not `congested` gets its delta. Clients sharing a baseline and a last input
+ * share one delta message, so it is encoded once (the codec caches by message).
+ */
+export const advanceMap = (
+  state: MapState,
+  events: readonly MapEvent[],
+  congested: ReadonlySet<string>,
+  rules: MapRules,
+): MapStep => {
   let world = state.world;
-  const conflicts: string[] = [];
   const clients = new Map(state.clients);
-  const joined: string[] = [];
-  for (const queued of state.queued) {
-    if (queued.type === 'join') {
-      world = addPlayer(world, queued.player, rules.world);
-      joined.push(queued.player);
-    } else if (queued.type === 'leave') {
-      world = removePlayer(world, queued.player);
-      clients.delete(queued.player);
+  const conflicts: string[] = [];
+  const joined = new Set<string>();
+  const resync = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'join') {
+      world = addPlayer(world, event.player, rules.world);
+      joined.add(event.player);
+    } else if (event.type === 'leave') {
+      world = removePlayer(world, event.player);
+      clients.delete(event.player);
+      joined.delete(event.player);
     } else {
-      const applied = applyInput(world, queued.player, queued.input, rules.world);
-      world = applied.world;
-      if (applied.conflict) conflicts.push(queued.player);
+      const view = clients.get(event.player);
+      const message = event.message;
+      // Until its join tick a player has no entity: what it sends before is dropped.
+      if (view === undefined) continue;
+      if (message.kind === 'input') {
+        const applied = applyInput(world, event.player, message, rules.world);
+        world = applied.world;
+        if (applied.conflict) conflicts.push(event.player);
+      } else if (message.kind === 'ack' && message.tick > view.ackTick && state.history.has(message.tick)) {
+        clients.set(event.player, { ...view, ackTick: message.tick });
+      } else if (message.kind === 'resync_request') resync.add(event.player);
     }
   }
   world = step(world, rules.world);
-  const history = new Map(state.history);
-  history.set(world.tick, world);
+  const history = new Map(state.history).set(world.tick, world);
   for (const t of history.keys()) if (t <= world.tick - rules.historyTicks) history.delete(t);
 
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
   const out: Outgoing[] = [];
-  // A player who joined this tick starts from the full state of this tick, acknowledged by construction.
+  const deltas = new Map<string, DeltaMessage>();
+  for (const player of conflicts) {
+    const view = clients.get(player);
+    if (view !== undefined) clients.set(player, { ...view, conflicts: view.conflicts + 1 });
+  }
   for (const player of joined) {
-    if (!world.players[player] || clients.has(player)) continue;
+    if (world.players[player] === undefined || clients.has(player)) continue;
     clients.set(player, { ackTick: world.tick, conflicts: 0 });
     out.push({ player, message: fullState(world, player) });
   }
-  // Clients that acknowledged the same tick share one diff: per client there is only the message to seal.
-  const deltas = new Map<number, ReturnType<typeof diff>>();
   for (const [player, view] of clients) {
-    if (joined.includes(player) || congested.has(player)) continue;
+    if (joined.has(player)) continue;
     const baseline = history.get(view.ackTick);
-    if (baseline === undefined) {
+    if (resync.has(player) || baseline === undefined) {
+      clients.set(player, { ...view, ackTick: world.tick });
       out.push({ player, message: fullState(world, player) });
       continue;
     }
-    const delta = deltas.get(baseline.tick) ?? diff(baseline, world);
-    deltas.set(baseline.tick, delta);
-    out.push({
-      player,
-      message: {
+    if (congested.has(player)) continue;
+    const lastInput = world.lastInputs[player] ?? 0;
+    const key = `${baseline.tick}:${lastInput}`;
+    let message = deltas.get(key);
+    if (message === undefined) {
+      const delta = diff(baseline, world);
+      message = {
         kind: 'delta',
         tick: world.tick,
         baseTick: baseline.tick,
-        lastInput: world.lastInputs[player] ?? 0,
+        lastInput,
         hash,
         entities: delta.entities,
         removed: delta.removed,
-      },
-    });
+      };
+      deltas.set(key, message);
+    }
+    out.push({ player, message });
   }
   if (world.tick % rules.checkpointEvery === 0) {
     const payload = {
@@ -153,54 +165,12 @@ const tick = (state: MapState, congested: ReadonlySet<string>, rules: MapRules):
       lastInputs: world.lastInputs,
       players: world.players,
     };
-    const signature = rules.sign(checkpointBytes(payload));
-    for (const player of state.clients.keys())
-      out.push({ player, message: { kind: 'checkpoint', ...payload, signature } });
+    const checkpoint: Message = {
+      kind: 'checkpoint',
+      ...payload,
+      signature: rules.sign(checkpointBytes(payload)),
+    };
+    for (const player of clients.keys()) out.push({ player, message: checkpoint });
   }
-  for (const player of conflicts) {
-    const view = clients.get(player);
-    if (view !== undefined) clients.set(player, { ...view, conflicts: view.conflicts + 1 });
-  }
-  return { state: { world, history, clients, queued: [] }, out, conflicts };
-};
-
-/** The next state and what to send, for one event. */
-export const reduceMap = (state: MapState, event: MapEvent, rules: MapRules): MapStep => {
-  switch (event.type) {
-    case 'tick':
-      return tick(state, event.congested, rules);
-    case 'join':
-    case 'leave':
-      return {
-        state: { ...state, queued: [...state.queued, { type: event.type, player: event.player }] },
-        out: [],
-        conflicts: [],
-      };
-    case 'message': {
-      const view = state.clients.get(event.player);
-      const message = event.message;
-      // Until its join tick a player has no entity: its messages wait for nothing and are dropped.
-      if (view === undefined) return { state, out: [], conflicts: [] };
-      if (message.kind === 'input') {
-        const queued = [...state.queued, { type: 'input' as const, player: event.player, input: message }];
-        return { state: { ...state, queued }, out: [], conflicts: [] };
-      }
-      if (message.kind === 'ack' && message.tick > view.ackTick && state.history.has(message.tick)) {
-        return {
-          state: withClient(state, event.player, { ...view, ackTick: message.tick }),
-          out: [],
-          conflicts: [],
-        };
-      }
-      if (message.kind === 'resync_request') {
-        const resynced = withClient(state, event.player, { ...view, ackTick: state.world.tick });
-        return {
-          state: resynced,
-          out: [{ player: event.player, message: fullState(state.world, event.player) }],
-          conflicts: [],
-        };
-      }
-      return { state, out: [], conflicts: [] };
-    }
-  }
+  return { state: { world, history, clients }, out, conflicts };
 };

@@ -2,10 +2,9 @@ import {
   type Observable,
   type SchedulerLike,
   asyncScheduler,
+  buffer,
   defer,
   interval,
-  map,
-  merge,
   mergeMap,
   scan,
 } from 'rxjs';
@@ -14,8 +13,8 @@ import {
   type MapEvent,
   type MapRules,
   type MapStep,
+  advanceMap,
   initialMapState,
-  reduceMap,
 } from '../../lib/world/map-state.js';
 import type { World } from '../../lib/world/world.js';
 
@@ -34,32 +33,25 @@ export type MapHostEvent =
   | { readonly type: 'ticked'; readonly world: World };
 
 /**
- * One map's tick loop (DESIGN §3, host tick): every `updateIntervalMs` on the injected scheduler, and for every
- * join, leave and player message, the map state advances by `reduceMap`; what it returns to send comes out as
- * `send` events, each tick's world as `ticked`. The tick never waits on a client.
+ * One map's tick loop (DESIGN §3, host tick): every `updateIntervalMs` on the injected scheduler the map advances
+ * by `advanceMap` with every join, leave and player message since the last tick; what it returns to send comes
+ * out as `send` events, each tick's world as `ticked`. The tick never waits on a client.
  */
 export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): Observable<MapHostEvent> =>
   defer(() => {
-    const ticks$ = interval(config.updateIntervalMs, config.scheduler ?? asyncScheduler).pipe(
-      map((): MapEvent => ({ type: 'tick', congested: config.congested() })),
-    );
+    const ticks$ = interval(config.updateIntervalMs, config.scheduler ?? asyncScheduler);
     const start: MapStep = { state: initialMapState(config.world), out: [], conflicts: [] };
-    return merge(events$, ticks$).pipe(
-      map((event) => ({ event })),
+    return events$.pipe(
+      // Everything players sent since the last tick takes effect at the tick, in arrival order.
+      buffer(ticks$),
       scan(
-        (previous: MapStep & { ticked: boolean }, { event }) => ({
-          ...reduceMap(previous.state, event, config.rules),
-          ticked: event.type === 'tick',
-        }),
-        {
-          ...start,
-          ticked: false,
-        },
+        (previous: MapStep, events) => advanceMap(previous.state, events, config.congested(), config.rules),
+        start,
       ),
       mergeMap((step): MapHostEvent[] => [
         ...step.out.map((o): MapHostEvent => ({ type: 'send', player: o.player, message: o.message })),
         ...step.conflicts.map((player): MapHostEvent => ({ type: 'conflict', player })),
-        ...(step.ticked ? [{ type: 'ticked' as const, world: step.state.world }] : []),
+        { type: 'ticked', world: step.state.world },
       ]),
     );
   });
