@@ -12,7 +12,7 @@ import { connectWebSocket } from '../streams/session/ws-duplex.js';
 /**
  * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N real clients
  * (handshake, decrypt, decode, ack every delta). Mode `raw`: N bare ws clients that only count bytes.
- * Commands on stdin: `first-tick T`, `measure MS`. Prints JSON lines.
+ * Commands on stdin: `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
  */
 const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench-secrets.json'] =
   process.argv.slice(2);
@@ -21,7 +21,7 @@ const TICK_MS = 50;
 const wall = () => performance.timeOrigin + performance.now();
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-let firstTick: number | null = null;
+let reference: { tick: number; at: number } | null = null;
 let latencies: number[] = [];
 let received = 0;
 let bytes = 0;
@@ -59,7 +59,9 @@ const startWarp = async () => {
           const message = event.message;
           if (message.kind === 'delta') {
             received += 1;
-            if (firstTick !== null) latencies.push(wall() - (firstTick + (message.tick - 1) * TICK_MS));
+            if (reference !== null && message.tick > reference.tick) {
+              latencies.push(wall() - (reference.at + (message.tick - reference.tick) * TICK_MS));
+            }
             outbox.next({ kind: 'ack', tick: message.tick });
           } else if (message.kind === 'full_state') outbox.next({ kind: 'ack', tick: message.tick });
         },
@@ -92,7 +94,10 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk: string) => {
   for (const line of chunk.split('\n')) {
     const [command, arg] = line.trim().split(' ');
-    if (command === 'first-tick') firstTick = Number(arg);
+    if (command === 'tick-ref') {
+      const [tick, at] = (arg ?? '').split(':').map(Number);
+      reference = { tick: tick ?? 0, at: at ?? 0 };
+    }
     if (command === 'measure') {
       latencies = [];
       const received0 = received;

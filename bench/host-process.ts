@@ -30,17 +30,17 @@ const TICK_MS = 50;
 const wall = () => performance.timeOrigin + performance.now();
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
+// Tick lateness: each tick against its schedule from a reference tick taken when a measurement starts (a host
+// that falls behind keeps falling behind; one stalled earlier by the handshake storm is not charged for it).
 const ticks: number[] = [];
-let firstTick = 0;
 let tickCount = 0;
+let lastTickAt = 0;
+let reference: { tick: number; at: number } | null = null;
 const recordTick = () => {
   const now = wall();
-  if (tickCount === 0) {
-    firstTick = now;
-    print({ event: 'first-tick', firstTick });
-  }
-  ticks.push(now - (firstTick + tickCount * TICK_MS));
   tickCount += 1;
+  lastTickAt = now;
+  if (reference !== null) ticks.push(now - (reference.at + (tickCount - reference.tick) * TICK_MS));
 };
 
 let bytesSent = 0;
@@ -48,6 +48,9 @@ let updatesSent = 0;
 
 const measure = (ms: number, clients: () => number) => {
   ticks.length = 0;
+  reference = { tick: tickCount, at: lastTickAt };
+  // Bots time delivery against the same schedule: the map's world tick N is host tick N.
+  print({ event: 'tick-ref', tick: tickCount, at: lastTickAt });
   const cpu0 = process.cpuUsage();
   const bytes0 = bytesSent;
   const updates0 = updatesSent;
@@ -67,7 +70,6 @@ const measure = (ms: number, clients: () => number) => {
       tickLatenessP99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
       rawBytesPerClientPerSecond: clients() === 0 ? 0 : (bytesSent - bytes0) / clients() / seconds,
       rss: process.memoryUsage().rss,
-      firstTick,
     });
   }, ms);
 };

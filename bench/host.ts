@@ -77,12 +77,12 @@ const run = async (
     const idleRss = ((await host.next('rss')) as { rss: number }).rss;
     bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
     await bots.next('ready', 120_000);
-    if (mode === 'warp') {
-      const { firstTick } = (await host.next('first-tick')) as { firstTick: number };
-      bots.send(`first-tick ${firstTick}`);
-    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     host.send(`measure ${WINDOW_MS}`);
+    if (mode === 'warp') {
+      const { tick, at } = (await host.next('tick-ref')) as { tick: number; at: number };
+      bots.send(`tick-ref ${tick}:${at}`);
+    }
     bots.send(`measure ${WINDOW_MS}`);
     const [hostFigures, botFigures] = await Promise.all([host.next('measured'), bots.next('measured')]);
     return { ...hostFigures, ...botFigures, idleRss };
