@@ -66,7 +66,7 @@ export interface AppMessage {
   readonly payload: Buffer;
 }
 
-const ENTITY_BYTES = 23;
+export const ENTITY_BYTES = 23;
 const HASH_PATTERN = /^[0-9a-f]{16}$/;
 
 const exactly =
@@ -141,7 +141,8 @@ export const AppCodec: BinaryCodec<AppMessage> = {
   read: (b, o, end) => either.right({ kind: 'app', payload: Buffer.from(b.subarray(o, end)) }),
 };
 
-const writeEntity = (e: EntityState, b: Buffer, o: number): void => {
+/** Writes an entity's 23 bytes (the wire form, also what the world hash covers). */
+export const writeEntity = (e: EntityState, b: Buffer, o: number): void => {
   b.writeUInt32BE(e.id, o);
   b[o + 4] = e.kind === 'player' ? 0 : 1;
   b.writeFloatBE(e.x, o + 5);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityState } from '../protocol/hot-codecs.js';
+import { ENTITY_BYTES, type EntityState, writeEntity } from '../protocol/hot-codecs.js';
 
 /**
  * The world of one map: entities by id, which entity each player controls, and the last input applied per
@@ -197,19 +197,12 @@ export const applyDelta = (baseline: World, delta: WorldDelta): World => {
  */
 export const hashWorld = (world: Pick<World, 'tick' | 'entities'>): string => {
   const ids = [...world.entities.keys()].sort((a, b) => a - b);
-  const bytes = Buffer.alloc(4 + ids.length * 23);
+  const bytes = Buffer.alloc(4 + ids.length * ENTITY_BYTES);
   bytes.writeUInt32BE(world.tick, 0);
   let at = 4;
   for (const id of ids) {
-    const e = world.entities.get(id) as EntityState;
-    bytes.writeUInt32BE(e.id, at);
-    bytes[at + 4] = e.kind === 'player' ? 0 : 1;
-    bytes.writeFloatBE(e.x, at + 5);
-    bytes.writeFloatBE(e.y, at + 9);
-    bytes.writeFloatBE(e.vx, at + 13);
-    bytes.writeFloatBE(e.vy, at + 17);
-    bytes.writeUInt16BE(e.hp, at + 21);
-    at += 23;
+    writeEntity(world.entities.get(id) as EntityState, bytes, at);
+    at += ENTITY_BYTES;
   }
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 };

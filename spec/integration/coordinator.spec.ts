@@ -2,25 +2,20 @@ import { expect } from 'chai';
 import { either } from 'fp-ts';
 import { importTicketPublicKey, verifyTicket } from '../../lib/crypto/tickets.js';
 import { createCsr, generateRsaKeyPair } from '../../lib/crypto/pki.js';
-import type { PlayerAgentEvent } from '../../streams/coordinator/player-agent.js';
 import {
   type World,
   SERVICE_KEY,
   createWorld,
   errorCodeOf,
+  isAssigned,
+  isLoggedIn,
+  isMoved,
   rawSocket,
   startCoordinator,
   startHost,
   startPlayer,
   stopWorld,
 } from '../support/coordinator-harness.js';
-
-type Assigned = Extract<PlayerAgentEvent, { type: 'assigned' }>;
-type Moved = Extract<PlayerAgentEvent, { type: 'map.moved' }>;
-type LoggedIn = Extract<PlayerAgentEvent, { type: 'logged-in' }>;
-const isAssigned = (e: PlayerAgentEvent): e is Assigned => e.type === 'assigned';
-const isMoved = (e: PlayerAgentEvent): e is Moved => e.type === 'map.moved';
-const isLoggedIn = (e: PlayerAgentEvent): e is LoggedIn => e.type === 'logged-in';
 
 describe('coordinator over real sockets', () => {
   let world: World;

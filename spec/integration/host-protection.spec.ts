@@ -7,14 +7,7 @@ import { type SessionServerEvent, sessionServer$ } from '../../streams/host/sess
 import { type TestPki, createTestPki } from '../support/pki.js';
 import { baseSettings } from '../support/session-harness.js';
 import { SyncClient } from '../support/sync-client.js';
-
-const eventually = async (check: () => boolean, ms = 10_000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+import { eventually } from '../support/eventually.js';
 
 describe('host session server protection, over real WebSockets on 127.0.0.1', () => {
   let pki: TestPki;

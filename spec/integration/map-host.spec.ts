@@ -9,6 +9,7 @@ import { type SessionServerEvent, sessionServer$ } from '../../streams/host/sess
 import { baseSettings } from '../support/session-harness.js';
 import { type TestPki, createTestPki } from '../support/pki.js';
 import { SyncClient } from '../support/sync-client.js';
+import { eventually } from '../support/eventually.js';
 
 const world: WorldSettings = {
   rules: DEFAULT_RULES,
@@ -18,15 +19,6 @@ const world: WorldSettings = {
   historyTicks: 64,
   congestedBytes: 65_536,
   maxBacklogBytes: 1_048_576,
-};
-
-/** Polls until `check` holds (test support only; the product never polls). */
-const eventually = async (check: () => boolean, ms = 10_000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 };
 
 describe('map host over real WebSockets on 127.0.0.1', () => {

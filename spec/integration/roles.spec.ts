@@ -6,21 +6,13 @@ import { expect } from 'chai';
 import { Subject, firstValueFrom, switchMap, take, timeout } from 'rxjs';
 import { defaultConfig } from '../../config/load-config.js';
 import type { Message } from '../../lib/protocol/messages.js';
-import type { PlayerAgentEvent } from '../../streams/coordinator/player-agent.js';
 import { playerAgent$ } from '../../streams/coordinator/player-agent.js';
 import type { ChannelEvent } from '../../streams/session/channel.js';
 import { clientSession } from '../../streams/session/session.js';
 import { sessionSettings } from '../../streams/session/settings.js';
 import { connectWebSocket } from '../../streams/session/ws-duplex.js';
 import { CliProcess } from '../support/processes.js';
-import { Recorder } from '../support/coordinator-harness.js';
-
-type Assigned = Extract<PlayerAgentEvent, { type: 'assigned' }>;
-type Moved = Extract<PlayerAgentEvent, { type: 'map.moved' }>;
-type LoggedIn = Extract<PlayerAgentEvent, { type: 'logged-in' }>;
-const isAssigned = (e: PlayerAgentEvent): e is Assigned => e.type === 'assigned';
-const isMoved = (e: PlayerAgentEvent): e is Moved => e.type === 'map.moved';
-const isLoggedIn = (e: PlayerAgentEvent): e is LoggedIn => e.type === 'logged-in';
+import { Recorder, isAssigned, isLoggedIn, isMoved } from '../support/coordinator-harness.js';
 
 /** A real client handshake with the host at `url`; resolves with the first channel event or rejects with its code. */
 const handshake = (url: string, hostId: string, ticket: string, caPem: string): Promise<ChannelEvent> =>

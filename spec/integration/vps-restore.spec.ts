@@ -14,6 +14,7 @@ import {
 import { type TestPki, createTestPki } from '../support/pki.js';
 import { baseSettings } from '../support/session-harness.js';
 import { SyncClient } from '../support/sync-client.js';
+import { eventually } from '../support/eventually.js';
 
 const world: WorldSettings = {
   rules: DEFAULT_RULES,
@@ -23,14 +24,6 @@ const world: WorldSettings = {
   historyTicks: 64,
   congestedBytes: 65_536,
   maxBacklogBytes: 1_048_576,
-};
-
-const eventually = async (check: () => boolean, ms = 10_000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 };
 
 describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', () => {

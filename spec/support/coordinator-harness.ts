@@ -20,6 +20,13 @@ import { addAccount, loadAccounts } from '../../streams/coordinator/accounts.js'
 import { loadOrCreateAuthority } from '../../streams/coordinator/authority.js';
 import { type HostAgentEvent, hostAgent$ } from '../../streams/coordinator/host-agent.js';
 import { type PlayerAgentEvent, playerAgent$ } from '../../streams/coordinator/player-agent.js';
+
+export type Assigned = Extract<PlayerAgentEvent, { type: 'assigned' }>;
+export type Moved = Extract<PlayerAgentEvent, { type: 'map.moved' }>;
+export type LoggedIn = Extract<PlayerAgentEvent, { type: 'logged-in' }>;
+export const isAssigned = (e: PlayerAgentEvent): e is Assigned => e.type === 'assigned';
+export const isMoved = (e: PlayerAgentEvent): e is Moved => e.type === 'map.moved';
+export const isLoggedIn = (e: PlayerAgentEvent): e is LoggedIn => e.type === 'logged-in';
 import { type CoordinatorServerEvent, coordinatorServer$ } from '../../streams/coordinator/server.js';
 import { type CoordinatorStore, createMemoryStore } from '../../streams/coordinator/store.js';
 
