@@ -14,3 +14,4 @@ export * from './heartbeat-timeout.js';
 export * from './rotate-keys.js';
 export * from './rejection-budget.js';
 export * from './deadline.js';
+export * from './tick-clock.js';

@@ -1,13 +1,5 @@
-import {
-  type Observable,
-  type SchedulerLike,
-  asyncScheduler,
-  buffer,
-  defer,
-  interval,
-  mergeMap,
-  scan,
-} from 'rxjs';
+import { type Observable, type SchedulerLike, asyncScheduler, buffer, defer, mergeMap, scan } from 'rxjs';
+import { tickClock } from '../../operators/tick-clock.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import {
   type MapEvent,
@@ -39,7 +31,10 @@ export type MapHostEvent =
  */
 export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): Observable<MapHostEvent> =>
   defer(() => {
-    const ticks$ = interval(config.updateIntervalMs, config.scheduler ?? asyncScheduler);
+    const ticks$ = tickClock({
+      periodMs: config.updateIntervalMs,
+      scheduler: config.scheduler ?? asyncScheduler,
+    });
     const start: MapStep = { state: initialMapState(config.world), out: [], conflicts: [] };
     return events$.pipe(
       // Everything players sent since the last tick takes effect at the tick, in arrival order.
