@@ -43,10 +43,11 @@ export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): 
         (previous: MapStep, events) => advanceMap(previous.state, events, config.congested(), config.rules),
         start,
       ),
+      // `ticked` first: it marks when the tick ran, before the sends it causes.
       mergeMap((step): MapHostEvent[] => [
+        { type: 'ticked', world: step.state.world },
         ...step.out.map((o): MapHostEvent => ({ type: 'send', player: o.player, message: o.message })),
         ...step.conflicts.map((player): MapHostEvent => ({ type: 'conflict', player })),
-        { type: 'ticked', world: step.state.world },
       ]),
     );
   });

@@ -41,7 +41,7 @@ describe('mapHost$', () => {
         updateIntervalMs: 4,
         congested: () => new Set(),
       });
-      expectObservable(host$.pipe(describeEvent), '^-------------!').toBe('----(at)(bt)(ct)', {
+      expectObservable(host$.pipe(describeEvent), '^-------------!').toBe('----(ta)(tb)(tc)', {
         a: 'ann:full_state:1/-',
         b: 'ann:delta:2/1',
         c: 'ann:delta:3/2',
@@ -61,7 +61,7 @@ describe('mapHost$', () => {
         updateIntervalMs: 4,
         congested,
       });
-      expectObservable(host$.pipe(describeEvent), '^------------!').toBe('----(at)t---(ct)', {
+      expectObservable(host$.pipe(describeEvent), '^------------!').toBe('----(ta)t---(tc)', {
         a: 'ann:full_state:1/-',
         c: 'ann:delta:3/1',
         t: 'ticked',
