@@ -43,6 +43,12 @@ const recordTick = () => {
   if (reference !== null) ticks.push(now - (reference.at + (tickCount - reference.tick) * TICK_MS));
 };
 
+/** RSS once garbage is collected (the process runs with --expose-gc), so the figure is live memory. */
+const rssAfterGc = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+};
+
 let bytesSent = 0;
 let updatesSent = 0;
 
@@ -69,7 +75,7 @@ const measure = (ms: number, clients: () => number) => {
       cpuPerUpdateMicros: updates === 0 ? null : (cpu.user + cpu.system) / updates,
       tickLatenessP99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
       rawBytesPerClientPerSecond: clients() === 0 ? 0 : (bytesSent - bytes0) / clients() / seconds,
-      rss: process.memoryUsage().rss,
+      rss: rssAfterGc(),
     });
   }, ms);
 };
@@ -80,7 +86,7 @@ const listenForCommands = (clients: () => number) => {
     for (const line of chunk.split('\n')) {
       const [command, arg] = line.trim().split(' ');
       if (command === 'measure') measure(Number(arg), clients);
-      if (command === 'rss') print({ event: 'rss', rss: process.memoryUsage().rss });
+      if (command === 'rss') print({ event: 'rss', rss: rssAfterGc() });
       if (command === 'exit') process.exit(0);
     }
   });

@@ -21,7 +21,7 @@ interface Proc {
 const start = (core: number, script: string, args: string[]): Proc => {
   const child = spawn(
     'taskset',
-    ['-c', String(core), process.execPath, '--import', 'tsx', here(script), ...args],
+    ['-c', String(core), process.execPath, '--expose-gc', '--import', 'tsx', here(script), ...args],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },

@@ -111,7 +111,7 @@ export const channelDemo$ = (messages = 1000): Observable<string> =>
         `client → host-1: ${messages} messages delivered in order, keys rotated to epoch 1 halfway through`,
       );
       out.next(
-        'done. The full demo (coordinator, two hosts, VPS, bots, failover) comes with the client and host roles.',
+        'done. The full demo (coordinator, two hosts, the VPS, bot players, a killed host, the failover) arrives with the client library.',
       );
     };
     run().then(
