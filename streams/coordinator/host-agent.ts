@@ -16,9 +16,9 @@ import {
   tap,
 } from 'rxjs';
 import type { HeldLease, HostKind, Push, RegisterResult } from '../../lib/coordinator/protocol.js';
-import { type P2PError, toP2PError } from '../../lib/errors.js';
+import type { P2PError } from '../../lib/errors.js';
 import { type KeyPairPem, createCsr } from '../../lib/crypto/pki.js';
-import { retryBackoff } from '../../operators/retry-backoff.js';
+import { reconnectToCoordinator } from './reconnect.js';
 import { connectRpc } from './rpc.js';
 
 export interface HostAgentConfig {
@@ -70,11 +70,6 @@ export const reduceHeldLeases = (leases: HeldLeases, event: HostAgentEvent): Hel
 export const heldLeases = (events$: Observable<HostAgentEvent>): Observable<HeldLeases> =>
   events$.pipe(scan(reduceHeldLeases, new Map<string, number>()));
 
-const isAuthError = (error: unknown) =>
-  ['ERR_AUTH_FAILED', 'ERR_AUTH_ROLE', 'ERR_CSR_SUBJECT', 'ERR_CSR_SIGNATURE'].includes(
-    toP2PError(error).code,
-  );
-
 /**
  * A host's (or the VPS's) side of the coordinator: registers with a CSR, re-announces the leases it holds,
  * heartbeats with its load, and turns pushes into events. When the coordinator goes away it reconnects with
@@ -123,16 +118,11 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
     );
 
     return session$.pipe(
-      retryBackoff<HostAgentEvent>({
-        count: Number.POSITIVE_INFINITY,
-        delayMs: config.reconnectDelayMs,
-        factor: 2,
-        maxDelayMs: config.maxReconnectDelayMs,
-        shouldRetry: (error) => !isAuthError(error),
-        retrying: (attempt, error) => ({ type: 'disconnected', error: toP2PError(error), attempt }),
-        resetOn: (event) => event.type === 'registered',
-        scheduler,
-      }),
+      reconnectToCoordinator<HostAgentEvent>(
+        config,
+        (event) => event.type === 'registered',
+        (attempt, error) => ({ type: 'disconnected', error, attempt }),
+      ),
       // What this host holds is what it re-announces after a reconnect.
       tap((event) => (held = reduceHeldLeases(held, event))),
     );

@@ -6,3 +6,4 @@ export * from './server.js';
 export * from './rpc.js';
 export * from './host-agent.js';
 export * from './player-agent.js';
+export * from './reconnect.js';

@@ -1,7 +1,6 @@
 import {
   type Observable,
   type SchedulerLike,
-  asyncScheduler,
   catchError,
   concat,
   defer,
@@ -18,8 +17,8 @@ import {
   switchMap,
 } from 'rxjs';
 import type { Assignment, LoginResult, Owner } from '../../lib/coordinator/protocol.js';
-import { type P2PError, isSecurityError, toP2PError } from '../../lib/errors.js';
-import { retryBackoff } from '../../operators/retry-backoff.js';
+import { type P2PError, toP2PError } from '../../lib/errors.js';
+import { reconnectToCoordinator } from './reconnect.js';
 import { connectRpc } from './rpc.js';
 
 export interface PlayerAgentConfig {
@@ -57,7 +56,6 @@ export const playerAgent$ = (
   maps$: Observable<string>,
 ): Observable<PlayerAgentEvent> =>
   defer(() => {
-    const scheduler = config.scheduler ?? asyncScheduler;
     // Every map asked for so far; a new connection starts by asking for all of them again.
     const requested$ = maps$.pipe(
       scan((maps: ReadonlySet<string>, mapId) => new Set([...maps, mapId]), new Set<string>()),
@@ -108,16 +106,11 @@ export const playerAgent$ = (
     return merge(
       requested$.pipe(ignoreElements()),
       session$.pipe(
-        retryBackoff<PlayerAgentEvent>({
-          count: Number.POSITIVE_INFINITY,
-          delayMs: config.reconnectDelayMs,
-          factor: 2,
-          maxDelayMs: config.maxReconnectDelayMs,
-          shouldRetry: (error) => !isSecurityError(error),
-          retrying: (attempt, error) => ({ type: 'disconnected', error: toP2PError(error), attempt }),
-          resetOn: (event) => event.type === 'logged-in',
-          scheduler,
-        }),
+        reconnectToCoordinator<PlayerAgentEvent>(
+          config,
+          (event) => event.type === 'logged-in',
+          (attempt, error) => ({ type: 'disconnected', error, attempt }),
+        ),
       ),
     );
   });
