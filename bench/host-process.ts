@@ -2,15 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { Subject, of } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { exportPKCS8 } from 'jose';
-import { either } from 'fp-ts';
 import { defaultConfig } from '../config/load-config.js';
 import { X509Certificate } from 'node:crypto';
-import {
-  createCertificateAuthority,
-  createCsr,
-  generateRsaKeyPair,
-  issueHostCertificate,
-} from '../lib/crypto/pki.js';
+import { createCertificateAuthority, issueLocalHostIdentity } from '../lib/crypto/pki.js';
 import { generateTicketKeys } from '../lib/crypto/tickets.js';
 import { DEFAULT_RULES } from '../lib/world/world.js';
 import type { MapHostEvent } from '../streams/host/map-host.js';
@@ -110,13 +104,7 @@ if (mode === 'raw') {
 } else {
   const now = Date.now();
   const ca = createCertificateAuthority('bench CA', 3600, now);
-  const keys = generateRsaKeyPair();
-  const cert = issueHostCertificate(ca, createCsr('host-1', keys), {
-    hostId: 'host-1',
-    validitySeconds: 3600,
-    now,
-  });
-  if (either.isLeft(cert)) throw cert.left;
+  const host = issueLocalHostIdentity(ca, 'host-1', 3600, now);
   const ticketKeys = await generateTicketKeys();
   writeFileSync(
     secretsPath,
@@ -140,8 +128,8 @@ if (mode === 'raw') {
     listen: { host: '127.0.0.1', port: 0 },
     settings,
     credentials: () => ({
-      certificatePem: cert.right,
-      privateKeyPem: keys.privateKeyPem,
+      certificatePem: host.certificatePem,
+      privateKeyPem: host.keys.privateKeyPem,
       ticketPublicKey: ticketKeys.publicKey,
       ca: new X509Certificate(ca.certificatePem),
     }),

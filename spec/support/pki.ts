@@ -1,37 +1,18 @@
 import { X509Certificate } from 'node:crypto';
-import { either } from 'fp-ts';
 import {
   type CertificateAuthority,
-  type KeyPairPem,
+  type HostIdentity,
   createCertificateAuthority,
-  createCsr,
-  generateRsaKeyPair,
-  issueHostCertificate,
+  issueLocalHostIdentity,
 } from '../../lib/crypto/pki.js';
 
-export interface HostIdentity {
-  readonly hostId: string;
-  readonly keys: KeyPairPem;
-  readonly certificatePem: string;
-}
+export type { HostIdentity };
 
 export interface TestPki {
   readonly ca: CertificateAuthority;
   readonly caCert: X509Certificate;
   readonly host: (hostId: string, options?: { validitySeconds?: number; now?: number }) => HostIdentity;
 }
-
-const issue = (
-  ca: CertificateAuthority,
-  hostId: string,
-  validitySeconds: number,
-  now: number,
-): HostIdentity => {
-  const keys = generateRsaKeyPair();
-  const issued = issueHostCertificate(ca, createCsr(hostId, keys), { hostId, validitySeconds, now });
-  if (either.isLeft(issued)) throw issued.left;
-  return { hostId, keys, certificatePem: issued.right };
-};
 
 /** A real CA and real host certificates; RSA key generation is slow enough to do once per spec file. */
 export const createTestPki = (name = 'warp-p2p test CA'): TestPki => {
@@ -40,6 +21,6 @@ export const createTestPki = (name = 'warp-p2p test CA'): TestPki => {
     ca,
     caCert: new X509Certificate(ca.certificatePem),
     host: (hostId, options = {}) =>
-      issue(ca, hostId, options.validitySeconds ?? 3600, options.now ?? Date.now()),
+      issueLocalHostIdentity(ca, hostId, options.validitySeconds ?? 3600, options.now ?? Date.now()),
   };
 };

@@ -2,14 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Observable, Subject, Subscription, filter, firstValueFrom, switchMap, take, timeout } from 'rxjs';
 import { WebSocketServer } from 'ws';
-import { either } from 'fp-ts';
 import { defaultConfig } from '../../config/load-config.js';
-import {
-  createCertificateAuthority,
-  createCsr,
-  generateRsaKeyPair,
-  issueHostCertificate,
-} from '../../lib/crypto/pki.js';
+import { createCertificateAuthority, issueLocalHostIdentity } from '../../lib/crypto/pki.js';
 import { generateTicketKeys, issueTicket, verifyTicket } from '../../lib/crypto/tickets.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { ChannelEvent } from '../session/channel.js';
@@ -31,13 +25,7 @@ export const channelDemo$ = (messages = 1000): Observable<string> =>
     const run = async () => {
       const now = Date.now();
       const ca = createCertificateAuthority('warp-p2p demo CA', 3600, now);
-      const hostKeys = generateRsaKeyPair();
-      const cert = issueHostCertificate(ca, createCsr('host-1', hostKeys), {
-        hostId: 'host-1',
-        validitySeconds: 3600,
-        now,
-      });
-      if (either.isLeft(cert)) throw cert.left;
+      const host = issueLocalHostIdentity(ca, 'host-1', 3600, now);
       out.next('coordinator: CA created; host-1 proved its key with a CSR and got a certificate (CN=host-1)');
       const ticketKeys = await generateTicketKeys();
       const ticket = await issueTicket(ticketKeys.privateKey, {
@@ -59,7 +47,7 @@ export const channelDemo$ = (messages = 1000): Observable<string> =>
           hostSession(fromWebSocket(socket), {
             settings,
             hostId: 'host-1',
-            identity: { certificatePem: cert.right, privateKeyPem: hostKeys.privateKeyPem },
+            identity: { certificatePem: host.certificatePem, privateKeyPem: host.keys.privateKeyPem },
             verifyTicket: (t) =>
               verifyTicket(ticketKeys.publicKey, t, { audience: 'host-1', now: Date.now() }),
             outbox$: hostOutbox,
