@@ -1,85 +1,36 @@
 import { expect } from 'chai';
-import { BehaviorSubject, Subject, type Subscription, filter, firstValueFrom, take, timeout } from 'rxjs';
+import { BehaviorSubject } from 'rxjs';
 import { WebSocket } from 'ws';
-import { type TicketKeys, generateTicketKeys, issueTicket } from '../../lib/crypto/tickets.js';
-import { DEFAULT_RULES } from '../../lib/world/world.js';
-import { type SessionServerEvent, sessionServer$ } from '../../streams/host/session-server.js';
-import { type TestPki, createTestPki } from '../support/pki.js';
-import { baseSettings } from '../support/session-harness.js';
-import { SyncClient } from '../support/sync-client.js';
+import { generateTicketKeys } from '../../lib/crypto/tickets.js';
 import { eventually } from '../support/eventually.js';
+import { TEST_WORLD, type TestHostServer, startTestHostServer } from '../support/host-server.js';
+import { createTestPki } from '../support/pki.js';
 
 describe('host session server protection, over real WebSockets on 127.0.0.1', () => {
-  let pki: TestPki;
-  let ticketKeys: TicketKeys;
+  let server: TestHostServer;
   let url: string;
-  let server: Subscription;
   const leases$ = new BehaviorSubject<ReadonlyMap<string, number>>(
     new Map([
       ['forest', 1],
       ['desert', 1],
     ]),
   );
-  const events: SessionServerEvent[] = [];
-  const clients: SyncClient[] = [];
   const sockets: WebSocket[] = [];
 
   before(async () => {
-    pki = createTestPki();
-    ticketKeys = await generateTicketKeys();
-    const identity = pki.host('host-1');
-    const events$ = new Subject<SessionServerEvent>();
-    events$.subscribe((e) => events.push(e));
-    server = sessionServer$({
-      hostId: 'host-1',
-      listen: { host: '127.0.0.1', port: 0 },
-      settings: baseSettings,
-      credentials: () => ({
-        certificatePem: identity.certificatePem,
-        privateKeyPem: identity.keys.privateKeyPem,
-        ticketPublicKey: ticketKeys.publicKey,
-        ca: pki.caCert,
-      }),
+    server = await startTestHostServer(createTestPki(), await generateTicketKeys(), 'host-1', {
       leases$,
-      world: {
-        rules: DEFAULT_RULES,
-        updateIntervalMs: 20,
-        hashEvery: 5,
-        checkpointEvery: 50,
-        historyTicks: 64,
-        congestedBytes: 65_536,
-        maxBacklogBytes: 1_048_576,
-      },
+      world: { ...TEST_WORLD, checkpointEvery: 50 },
       maxPendingHandshakes: 3,
-    }).subscribe(events$);
-    const listening = await firstValueFrom(
-      events$.pipe(
-        filter((e) => e.event === 'listening'),
-        take(1),
-        timeout(5000),
-      ),
-    );
-    url = (listening as { url: string }).url;
+    });
+    url = server.url;
   });
   after(() => {
-    clients.forEach((c) => c.close());
     sockets.forEach((s) => s.terminate());
-    server.unsubscribe();
+    server.close();
   });
 
-  const join = async (player: string, map: string) => {
-    const ticket = await issueTicket(ticketKeys.privateKey, {
-      player,
-      map,
-      host: 'host-1',
-      mapEpoch: 1,
-      validitySeconds: 60,
-      now: Date.now(),
-    });
-    const client = new SyncClient(player, url, 'host-1', ticket, pki.ca.certificatePem, baseSettings);
-    clients.push(client);
-    return client;
-  };
+  const join = (player: string, map: string) => server.join(player, { map });
   const rawSocket = async () => {
     const socket = new WebSocket(url);
     sockets.push(socket);
@@ -106,7 +57,9 @@ describe('host session server protection, over real WebSockets on 127.0.0.1', ()
     const idle = await Promise.all([rawSocket(), rawSocket(), rawSocket()]);
     const extra = await rawSocket();
     expect(await extra.closed).to.equal(1013);
-    expect(events.some((e) => e.event === 'session.closed' && e.code === 'ERR_RATE_LIMITED')).to.equal(true);
+    expect(server.events.some((e) => e.event === 'session.closed' && e.code === 'ERR_RATE_LIMITED')).to.equal(
+      true,
+    );
     idle.forEach(({ socket }) => socket.terminate());
     await Promise.all(idle.map(({ closed }) => closed));
   });
@@ -118,7 +71,7 @@ describe('host session server protection, over real WebSockets on 127.0.0.1', ()
     leases$.next(new Map([['forest', 1]]));
     await eventually(() => bob.refusals.includes('ERR_LEASE_REVOKED'));
     await eventually(() =>
-      events.some(
+      server.events.some(
         (e) => e.event === 'session.closed' && e.player === 'bob' && e.code === 'ERR_LEASE_REVOKED',
       ),
     );

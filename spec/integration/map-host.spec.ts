@@ -1,85 +1,32 @@
 import { expect } from 'chai';
-import { Subject, type Subscription, filter, firstValueFrom, of, take, timeout } from 'rxjs';
-import { type TicketKeys, generateTicketKeys, issueTicket } from '../../lib/crypto/tickets.js';
+import { generateTicketKeys } from '../../lib/crypto/tickets.js';
 import { hashWorld } from '../../lib/world/world.js';
 import { DEFAULT_RULES } from '../../lib/world/world.js';
-import type { MapHostEvent } from '../../streams/host/map-host.js';
-import type { RestoreEvent, WorldSettings } from '../../streams/host/map-router.js';
-import { type SessionServerEvent, sessionServer$ } from '../../streams/host/session-server.js';
-import { baseSettings } from '../support/session-harness.js';
-import { type TestPki, createTestPki } from '../support/pki.js';
-import { SyncClient } from '../support/sync-client.js';
+import { TEST_WORLD, type TestHostServer, startTestHostServer } from '../support/host-server.js';
+import { createTestPki } from '../support/pki.js';
+import type { SyncClient } from '../support/sync-client.js';
 import { eventually } from '../support/eventually.js';
 
-const world: WorldSettings = {
-  rules: DEFAULT_RULES,
-  updateIntervalMs: 20,
-  hashEvery: 5,
-  checkpointEvery: 25,
-  historyTicks: 64,
-  congestedBytes: 65_536,
-  maxBacklogBytes: 1_048_576,
-};
+const world = TEST_WORLD;
 
 describe('map host over real WebSockets on 127.0.0.1', () => {
-  let pki: TestPki;
-  let ticketKeys: TicketKeys;
-  let url: string;
-  let server: Subscription;
+  let server: TestHostServer;
   const hostHashes = new Map<number, string>();
   const conflicts: string[] = [];
   const clients: SyncClient[] = [];
 
   before(async () => {
-    pki = createTestPki();
-    ticketKeys = await generateTicketKeys();
-    const host = pki.host('host-1');
-    const events$ = new Subject<SessionServerEvent>();
-    const mapEvents = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
-    mapEvents.subscribe(({ event }) => {
+    server = await startTestHostServer(createTestPki(), await generateTicketKeys(), 'host-1');
+    server.mapEvents.subscribe(({ event }) => {
       if (event.type === 'ticked') hostHashes.set(event.world.tick, hashWorld(event.world));
       if (event.type === 'conflict') conflicts.push(event.player);
     });
-    server = sessionServer$({
-      hostId: 'host-1',
-      listen: { host: '127.0.0.1', port: 0 },
-      settings: baseSettings,
-      credentials: () => ({
-        certificatePem: host.certificatePem,
-        privateKeyPem: host.keys.privateKeyPem,
-        ticketPublicKey: ticketKeys.publicKey,
-        ca: pki.caCert,
-      }),
-      leases$: of(new Map([['forest', 1]])),
-      world,
-      maxPendingHandshakes: 64,
-      mapEvents,
-    }).subscribe(events$);
-    const listening = await firstValueFrom(
-      events$.pipe(
-        filter((e) => e.event === 'listening'),
-        take(1),
-        timeout(5000),
-      ),
-    );
-    url = (listening as { url: string }).url;
   });
 
-  after(() => {
-    clients.forEach((c) => c.close());
-    server.unsubscribe();
-  });
+  after(() => server.close());
 
   const join = async (player: string): Promise<SyncClient> => {
-    const ticket = await issueTicket(ticketKeys.privateKey, {
-      player,
-      map: 'forest',
-      host: 'host-1',
-      mapEpoch: 1,
-      validitySeconds: 60,
-      now: Date.now(),
-    });
-    const client = new SyncClient(player, url, 'host-1', ticket, pki.ca.certificatePem, baseSettings);
+    const client = await server.join(player);
     clients.push(client);
     return client;
   };

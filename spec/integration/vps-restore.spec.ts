@@ -1,95 +1,39 @@
 import { expect } from 'chai';
-import { Subject, type Subscription, filter, firstValueFrom, of, take, timeout } from 'rxjs';
-import { type TicketKeys, generateTicketKeys, issueTicket } from '../../lib/crypto/tickets.js';
+import { filter, firstValueFrom, of, take, timeout } from 'rxjs';
+import { type TicketKeys, generateTicketKeys } from '../../lib/crypto/tickets.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { restoreWorld } from '../../lib/world/restore.js';
 import { DEFAULT_RULES } from '../../lib/world/world.js';
-import type { MapHostEvent } from '../../streams/host/map-host.js';
-import type { RestoreEvent, WorldSettings } from '../../streams/host/map-router.js';
-import {
-  type SessionServerConfig,
-  type SessionServerEvent,
-  sessionServer$,
-} from '../../streams/host/session-server.js';
-import { type TestPki, createTestPki } from '../support/pki.js';
-import { baseSettings } from '../support/session-harness.js';
-import { SyncClient } from '../support/sync-client.js';
+import type { SessionServerConfig } from '../../streams/host/session-server.js';
 import { eventually } from '../support/eventually.js';
-
-const world: WorldSettings = {
-  rules: DEFAULT_RULES,
-  updateIntervalMs: 20,
-  hashEvery: 5,
-  checkpointEvery: 10,
-  historyTicks: 64,
-  congestedBytes: 65_536,
-  maxBacklogBytes: 1_048_576,
-};
+import { TEST_WORLD, type TestHostServer, startTestHostServer } from '../support/host-server.js';
+import { type TestPki, createTestPki } from '../support/pki.js';
 
 describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', () => {
   let pki: TestPki;
   let ticketKeys: TicketKeys;
-  const subscriptions: Subscription[] = [];
-  const clients: SyncClient[] = [];
+  const servers: TestHostServer[] = [];
 
   before(async () => {
     pki = createTestPki();
     ticketKeys = await generateTicketKeys();
   });
-  after(() => {
-    clients.forEach((c) => c.close());
-    subscriptions.forEach((s) => s.unsubscribe());
-  });
+  after(() => servers.forEach((s) => s.close()));
 
-  const startServer = async (hostId: string, epoch: number, extra: Partial<SessionServerConfig> = {}) => {
-    const identity = pki.host(hostId);
-    const events$ = new Subject<SessionServerEvent>();
-    const mapEvents = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
-    const subscription = sessionServer$({
-      hostId,
-      listen: { host: '127.0.0.1', port: 0 },
-      settings: baseSettings,
-      credentials: () => ({
-        certificatePem: identity.certificatePem,
-        privateKeyPem: identity.keys.privateKeyPem,
-        ticketPublicKey: ticketKeys.publicKey,
-        ca: pki.caCert,
-      }),
+  const startServer = async (hostId: string, epoch: number, overrides: Partial<SessionServerConfig> = {}) => {
+    const server = await startTestHostServer(pki, ticketKeys, hostId, {
       leases$: of(new Map([['forest', epoch]])),
-      world,
-      maxPendingHandshakes: 64,
-      mapEvents,
-      ...extra,
-    }).subscribe(events$);
-    subscriptions.push(subscription);
-    const listening = await firstValueFrom(
-      events$.pipe(
-        filter((e) => e.event === 'listening'),
-        take(1),
-        timeout(5000),
-      ),
-    );
-    return { url: (listening as { url: string }).url, mapEvents, subscription };
-  };
-
-  const client = async (player: string, url: string, hostId: string, epoch: number) => {
-    const ticket = await issueTicket(ticketKeys.privateKey, {
-      player,
-      map: 'forest',
-      host: hostId,
-      mapEpoch: epoch,
-      validitySeconds: 60,
-      now: Date.now(),
+      world: { ...TEST_WORLD, checkpointEvery: 10 },
+      ...overrides,
     });
-    const created = new SyncClient(player, url, hostId, ticket, pki.ca.certificatePem, baseSettings);
-    clients.push(created);
-    return created;
+    servers.push(server);
+    return server;
   };
 
   it('should restore the newest valid checkpoint, re-apply inputs, keep entity ids, and refuse a forged bundle', async () => {
     const host = await startServer('host-1', 1);
-    const ann = await client('ann', host.url, 'host-1', 1);
-    const bob = await client('bob', host.url, 'host-1', 1);
+    const ann = await host.join('ann', { epoch: 1 });
+    const bob = await host.join('bob', { epoch: 1 });
     await eventually(() => ann.kept !== null && bob.kept !== null);
     bob.paused = true; // bob's newest checkpoint stays behind ann's
     const bobTick = bob.kept?.checkpoint.tick ?? 0;
@@ -116,9 +60,9 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
     vps.mapEvents.subscribe(({ event }) => {
       if (event.type === 'bundle') bundleVerdicts.push({ player: event.player, code: event.code });
     });
-    const ann2 = await client('ann', vps.url, 'vps-1', 1);
-    const bob2 = await client('bob', vps.url, 'vps-1', 2);
-    const mallory = await client('mallory', vps.url, 'vps-1', 2);
+    const ann2 = await vps.join('ann', { epoch: 1 });
+    const bob2 = await vps.join('bob', { epoch: 2 });
+    const mallory = await vps.join('mallory', { epoch: 2 });
     await eventually(() => [ann2, bob2, mallory].every((c) => c.certificate !== null));
     const forged: Message = {
       ...annBundle,
@@ -160,7 +104,7 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
         timeout(5000),
       ),
     );
-    await client('zoe', vps.url, 'vps-2', 2);
+    await vps.join('zoe', { epoch: 2 });
     expect((await restored).event).to.deep.equal({ type: 'restored', tick: null, bundles: 0 });
   });
 });
