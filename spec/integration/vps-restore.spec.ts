@@ -48,7 +48,9 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
     const annEntity = ann.replica.latest?.players['ann'];
     host.subscription.unsubscribe(); // the host is gone
 
-    const vps = await startServer('vps-1', 2, { restore: { windowMs: 400, previousOwner: () => 'host-1' } });
+    const vps = await startServer('vps-1', 2, {
+      restore: { windowMs: 60_000, previousOwner: () => 'host-1' },
+    });
     const restored = firstValueFrom(
       vps.mapEvents.pipe(
         filter(({ event }) => event.type === 'restored'),
@@ -68,9 +70,12 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
       ...annBundle,
       checkpoint: { ...annBundle.checkpoint, tick: annBundle.checkpoint.tick + 100 },
     };
+    // The window closes as soon as ann and bob (everyone the newest checkpoint names) have brought theirs,
+    // long before its 60 s: mallory's forged bundle goes first so that it is judged inside the window.
+    mallory.send(forged);
+    await eventually(() => bundleVerdicts.some((v) => v.player === 'mallory'));
     ann2.send(annBundle);
     bob2.send(bobBundle);
-    mallory.send(forged);
 
     const { event } = await restored;
     expect(event).to.deep.equal({ type: 'restored', tick: annBundle.checkpoint.tick, bundles: 2 });
@@ -93,6 +98,37 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
     const atCheckpoint = annBundle.entities.find((e) => e.id === annEntity);
     expect((expectedAnn?.x ?? 0) - (atCheckpoint?.x ?? 0)).to.equal(15);
     expect(ann2.desyncs).to.deep.equal([]);
+  });
+
+  it("should apply a late bundle's inputs to the running map", async () => {
+    const host = await startServer('host-3', 1);
+    const ann = await host.join('ann', { epoch: 1 });
+    const bob = await host.join('bob', { epoch: 1 });
+    await eventually(() => ann.kept !== null && bob.kept !== null);
+    // Both keep the checkpoint they hold now, from before bob's moves: only bob's late bundle carries them.
+    ann.paused = true;
+    bob.paused = true;
+    for (let n = 0; n < 4; n++) bob.move(0, 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const annBundle = ann.bundle();
+    const bobBundle = bob.bundle();
+    if (annBundle === null || bobBundle === null) throw new Error('no bundle');
+    const bobEntity = bob.replica.latest?.players['bob'] as number;
+    const bobAtCheckpoint = bobBundle.entities.find((e) => e.id === bobEntity);
+    expect(bobBundle.inputs.map((i) => i.seq)).to.deep.equal([1, 2, 3, 4]);
+    host.subscription.unsubscribe();
+
+    const vps = await startServer('vps-3', 2, { restore: { windowMs: 100, previousOwner: () => 'host-3' } });
+    const ann2 = await vps.join('ann', { epoch: 2 });
+    await eventually(() => ann2.certificate !== null);
+    ann2.send(annBundle);
+    await eventually(() => ann2.replica.latest !== null); // the window closed without bob
+    const bob2 = await vps.join('bob', { epoch: 2 });
+    await eventually(() => bob2.certificate !== null);
+    bob2.send(bobBundle);
+    await eventually(
+      () => bob2.replica.latest?.entities.get(bobEntity)?.y === (bobAtCheckpoint?.y ?? 0) + 20,
+    );
   });
 
   it('should start the map empty when no bundle is valid', async () => {

@@ -44,6 +44,7 @@ export interface MapPeer {
 }
 
 interface LiveMap {
+  readonly epoch: number;
   readonly events: Subject<MapEvent>;
   readonly players: Map<string, MapPeer>;
   readonly subscription: Subscription;
@@ -75,7 +76,8 @@ const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_re
  */
 /**
  * The VPS restores a map it took over (DESIGN §6): for `windowMs` after the first player arrives it collects
- * the players' bundles, then starts from the newest valid one (or empty).
+ * the players' bundles, then starts from the newest valid one (or empty). The window closes early once every
+ * player named by the newest valid checkpoint has brought a bundle.
  */
 export interface RestorePolicy {
   readonly windowMs: number;
@@ -89,6 +91,20 @@ interface Restoring {
   readonly arrivals: Map<string, MapPeer>;
   readonly timer: Subscription;
 }
+
+/**
+ * Whether the window can close early: every player the newest valid checkpoint names has brought a bundle, so
+ * no one who was on the map then can still bring a newer one. Waiting out `windowMs` would only delay play.
+ */
+const everyoneReported = (bundles: readonly Bundle[]): boolean => {
+  const newest = bundles.reduce<Bundle | null>(
+    (best, b) => (best === null || b.restore.checkpoint.tick > best.restore.checkpoint.tick ? b : best),
+    null,
+  );
+  if (newest === null) return false;
+  const reported = new Set(bundles.map((b) => b.player));
+  return Object.keys(newest.restore.checkpoint.players).every((player) => reported.has(player));
+};
 
 export const createMapRouter = (
   settings: WorldSettings,
@@ -140,7 +156,7 @@ export const createMapRouter = (
       }
       events$.next({ map, event });
     });
-    const live = { events, players, subscription };
+    const live = { epoch, events, players, subscription };
     maps.set(map, live);
     return live;
   };
@@ -196,9 +212,25 @@ export const createMapRouter = (
               map,
               event: { type: 'bundle', player, code: either.isRight(verified) ? null : verified.left.code },
             });
+            if (everyoneReported(pending.bundles)) {
+              pending.timer.unsubscribe();
+              finishRestore(map);
+            }
             return;
           }
           const live = current();
+          if (message.kind === 'restore' && live !== undefined && restore !== undefined) {
+            // Too late for the window: the map runs already, but this player's own inputs since the
+            // checkpoint still count (the map ignores those it has applied).
+            const verified = restore.verify(map, live.epoch, { player, restore: message });
+            if (either.isLeft(verified)) {
+              peer.send({ kind: 'error', code: verified.left.code, message: verified.left.message });
+              return;
+            }
+            for (const input of message.inputs)
+              live.events.next({ type: 'message', player, message: { kind: 'input', ...input } });
+            return;
+          }
           if (live !== undefined && ROUTED.has(message.kind) && live.players.get(player) === peer) {
             live.events.next({ type: 'message', player, message });
           }
