@@ -45,6 +45,7 @@ export const SCHEMA = {
     ConflictThreshold: key(numberFromString('a positive number', Number.MIN_VALUE), 2),
     SnapshotRingSize: key(intFromString('an integer from 2 to 4096', 2, 4096), 64),
     RestoreWindowMS: key(NonNegativeIntFromString, 1000),
+    UpdateTimeoutMS: key(PositiveIntFromString, 1000),
   },
   P2P_LIMITS: {
     MaxFrameBytes: key(intFromString('an integer from 1024 to 16777216', 1024, 16 * 1024 * 1024), 262_144),

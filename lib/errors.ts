@@ -71,6 +71,10 @@ export const ERROR_CODES = {
   },
 
   ERR_TOO_MANY_REJECTIONS: { category: 'connection', summary: 'a connection sent too many rejected frames' },
+  ERR_FORCED_RECONNECT: {
+    category: 'connection',
+    summary: 'the client dropped its connection on purpose (/p2p reconnect) and reconnects',
+  },
   ERR_HEARTBEAT_TIMEOUT: { category: 'connection', summary: 'no frame arrived within TimeoutMS' },
   ERR_CONNECTION_CLOSED: { category: 'connection', summary: 'the peer closed the connection' },
   ERR_CONNECTION_FAILED: { category: 'connection', summary: 'the peer could not be reached' },

@@ -29,7 +29,10 @@ export const coordinatorCommand = async (args: string[]): Promise<void> => {
       authority,
       accounts: loadAccounts(values.accounts ?? null, { allowGuests: values['allow-guests'] }),
       serviceKey: values['service-key'] ?? null,
-      config,
+      // A new CA means no host can come back holding a lease: the restart grace would only delay first play.
+      config: authority.fresh
+        ? { ...config, P2P_COORDINATOR: { ...config.P2P_COORDINATOR, RestartGraceMS: 0 } }
+        : config,
     },
     { host: values.host, port: portFlag(values.port) },
   );

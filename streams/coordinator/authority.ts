@@ -11,6 +11,8 @@ export interface Authority {
   readonly caCertificate: X509Certificate;
   readonly ticketKeys: TicketKeys;
   readonly ticketPublicKeyPem: string;
+  /** Created by this start: no host can hold a lease from before, so there is nothing to wait for. */
+  readonly fresh: boolean;
 }
 
 const CA_VALIDITY_SECONDS = 10 * 365 * 86_400;
@@ -25,7 +27,8 @@ export const loadOrCreateAuthority = async (dataDir: string, now: number): Promi
   const caKeyPath = join(dataDir, 'ca-key.pem');
   const ticketKeyPath = join(dataDir, 'ticket-key.pem');
 
-  if (!existsSync(caCertPath) || !existsSync(caKeyPath)) {
+  const fresh = !existsSync(caCertPath) || !existsSync(caKeyPath);
+  if (fresh) {
     const created = createCertificateAuthority('warp-p2p coordinator CA', CA_VALIDITY_SECONDS, now);
     writeFileSync(caKeyPath, created.privateKeyPem, { mode: 0o600 });
     writeFileSync(caCertPath, created.certificatePem);
@@ -45,5 +48,6 @@ export const loadOrCreateAuthority = async (dataDir: string, now: number): Promi
     caCertificate: new X509Certificate(ca.certificatePem),
     ticketKeys,
     ticketPublicKeyPem: await exportTicketPublicKey(ticketKeys.publicKey),
+    fresh,
   };
 };

@@ -1,4 +1,5 @@
 import {
+  EMPTY,
   type Observable,
   type SchedulerLike,
   catchError,
@@ -29,7 +30,15 @@ export interface PlayerAgentConfig {
   readonly maxReconnectDelayMs: number;
   /** Round-trip times the client measured, by host id, sent with each assign. */
   readonly latencies?: () => Readonly<Record<string, number>>;
+  /** Hosts that failed verification, told to the coordinator (best effort: a report while it is away is dropped). */
+  readonly reports$?: Observable<HostReport>;
   readonly scheduler?: SchedulerLike;
+}
+
+export interface HostReport {
+  readonly map: string;
+  readonly hostId: string;
+  readonly code: string;
 }
 
 export type PlayerAgentEvent =
@@ -98,7 +107,15 @@ export const playerAgent$ = (
               : [],
           ),
         );
-        return concat(login$, merge(pushes$, newMaps$.pipe(mergeMap(assign))));
+        const reports$ = (config.reports$ ?? EMPTY).pipe(
+          mergeMap((report) =>
+            from(rpc.request({ type: 'report', ...report })).pipe(
+              catchError(() => EMPTY),
+              ignoreElements(),
+            ),
+          ),
+        );
+        return concat(login$, merge(pushes$, reports$, newMaps$.pipe(mergeMap(assign))));
       }),
     );
 

@@ -194,13 +194,14 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         return;
       }
       established = true;
+      // The outbox is live before anyone hears of `established`, so what they send in reaction is not lost.
+      subscriptions.add(config.outbox$.subscribe({ next: send, error: fail }));
       subscriber.next({
         type: 'established',
         hostId: handshake.hostId,
         player: handshake.ticket?.player ?? null,
         certificate: handshake.certificate?.toString() ?? null,
       });
-      subscriptions.add(config.outbox$.subscribe({ next: send, error: fail }));
       const keepaliveMs = config.keepaliveMs ?? Math.max(1, Math.floor(settings.timeoutMs / 4));
       subscriptions.add(
         interval(keepaliveMs, scheduler).subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),

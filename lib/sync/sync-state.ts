@@ -1,0 +1,256 @@
+import type {
+  CheckpointMessage,
+  FullStateMessage,
+  RestoreMessage,
+  SyncErrorType,
+} from '../protocol/control-codecs.js';
+import type { DeltaMessage } from '../protocol/hot-codecs.js';
+import type { Message } from '../protocol/messages.js';
+import { type Replica, applyDeltaMessage, applyFullState, emptyReplica } from '../world/replica.js';
+import { type World, hashWorld } from '../world/world.js';
+
+/**
+ * The client's sync manager (DESIGN §5) as a pure reducer: it rebuilds the world from full states and deltas,
+ * acknowledges ticks, predicts the player's own entity from unacknowledged inputs, detects sync errors, and keeps
+ * what a failover needs (the newest checkpoint matching its own reconstruction, that world, inputs since).
+ */
+export interface SyncError {
+  readonly type: SyncErrorType;
+  readonly tick: number;
+  readonly detail: string;
+}
+
+export interface SentInput {
+  readonly seq: number;
+  readonly tick: number;
+  readonly dx: number;
+  readonly dy: number;
+  /** Where this client predicted its entity after the input: the host's answer is compared with it. */
+  readonly predicted: { readonly x: number; readonly y: number } | null;
+}
+
+export interface KeptCheckpoint {
+  readonly checkpoint: CheckpointMessage;
+  readonly world: World;
+  /** The certificate of the host that signed it. */
+  readonly certificate: string;
+}
+
+export interface SyncState {
+  readonly player: string;
+  readonly replica: Replica;
+  /** The last input the server says it processed. */
+  readonly acked: number;
+  readonly lastSeq: number;
+  /** Inputs still needed: not yet processed, or newer than the kept checkpoint. */
+  readonly inputs: readonly SentInput[];
+  /** The certificate of the server this client is connected to now. */
+  readonly certificate: string | null;
+  readonly kept: KeptCheckpoint | null;
+  /** A full state was asked for and has not come yet: do not ask again. */
+  readonly resyncPending: boolean;
+}
+
+export type SyncInput =
+  | { readonly type: 'connected'; readonly certificate: string | null }
+  | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'move'; readonly dx: number; readonly dy: number }
+  | { readonly type: 'timeout' };
+
+export interface SyncStep {
+  readonly state: SyncState;
+  /** Messages for the server (acks, inputs, resync requests). */
+  readonly out: readonly Message[];
+  readonly errors: readonly SyncError[];
+  /** The world this step produced (a full state or an applied delta), null when it produced none. */
+  readonly world: World | null;
+}
+
+export interface SyncSettings {
+  readonly ringSize: number;
+  /** A host correction farther than this from the prediction is a CONFLICT. */
+  readonly conflictThreshold: number;
+}
+
+export const initialSync = (player: string, settings: SyncSettings): SyncStep => ({
+  state: {
+    player,
+    replica: emptyReplica(settings.ringSize),
+    acked: 0,
+    lastSeq: 0,
+    inputs: [],
+    certificate: null,
+    kept: null,
+    resyncPending: false,
+  },
+  out: [],
+  errors: [],
+  world: null,
+});
+
+/** The player's own entity as the client shows it: authoritative position plus the unacknowledged inputs. */
+export const predictSelf = (
+  state: SyncState,
+): { readonly id: number; readonly x: number; readonly y: number } | null => {
+  const world = state.replica.latest;
+  const id = world?.players[state.player];
+  const entity = id === undefined ? undefined : world?.entities.get(id);
+  if (entity === undefined) return null;
+  return state.inputs
+    .filter((input) => input.seq > state.acked)
+    .reduce((at, input) => ({ id: at.id, x: at.x + input.dx, y: at.y + input.dy }), {
+      id: entity.id,
+      x: entity.x,
+      y: entity.y,
+    });
+};
+
+/** Drops inputs neither prediction nor a restore bundle needs any more. */
+const prune = (state: SyncState): SyncState => {
+  const keptLast = state.kept?.checkpoint.lastInputs[state.player] ?? 0;
+  const floor = state.kept === null ? 0 : Math.min(state.acked, keptLast);
+  return floor === 0 ? state : { ...state, inputs: state.inputs.filter((input) => input.seq > floor) };
+};
+
+const step = (state: SyncState, more: Partial<Omit<SyncStep, 'state'>> = {}): SyncStep => ({
+  state,
+  out: more.out ?? [],
+  errors: more.errors ?? [],
+  world: more.world ?? null,
+});
+
+const askForFullState = (state: SyncState, error: SyncError): SyncStep =>
+  step(
+    { ...state, resyncPending: true },
+    {
+      errors: [error],
+      out: state.resyncPending ? [] : [{ kind: 'resync_request', reason: error.type, tick: error.tick }],
+    },
+  );
+
+const onFullState = (state: SyncState, message: FullStateMessage): SyncStep => {
+  const replica = applyFullState(state.replica, message);
+  const next = prune({
+    ...state,
+    replica,
+    acked: Math.max(state.acked, message.lastInput),
+    resyncPending: false,
+  });
+  return step(next, { out: [{ kind: 'ack', tick: message.tick }], world: replica.latest });
+};
+
+/** The host answered an input somewhere else than predicted, farther than the threshold: a CONFLICT. */
+const conflictOf = (
+  state: SyncState,
+  message: DeltaMessage,
+  world: World,
+  threshold: number,
+): SyncError | null => {
+  if (message.lastInput <= state.acked) return null;
+  const input = state.inputs.find((i) => i.seq === message.lastInput);
+  const id = world.players[state.player];
+  const entity = id === undefined ? undefined : world.entities.get(id);
+  if (input?.predicted == null || entity === undefined) return null;
+  const off = Math.hypot(entity.x - input.predicted.x, entity.y - input.predicted.y);
+  return off > threshold
+    ? {
+        type: 'CONFLICT',
+        tick: message.tick,
+        detail: `input ${input.seq}: host has (${entity.x}, ${entity.y}), predicted (${input.predicted.x}, ${input.predicted.y})`,
+      }
+    : null;
+};
+
+const onDelta = (state: SyncState, message: DeltaMessage, settings: SyncSettings): SyncStep => {
+  if (state.resyncPending) return step(state); // deltas until the full state are against a broken baseline
+  const { replica, outcome } = applyDeltaMessage(state.replica, message);
+  if (outcome.kind === 'desync') {
+    const detail =
+      outcome.reason === 'baseline'
+        ? `baseline tick ${message.baseTick} is not in the snapshot ring`
+        : `world hash differs at tick ${message.tick}`;
+    return askForFullState(state, { type: 'DESYNC', tick: message.tick, detail });
+  }
+  const conflict = conflictOf(state, message, outcome.world, settings.conflictThreshold);
+  const next = prune({ ...state, replica, acked: Math.max(state.acked, message.lastInput) });
+  return step(next, {
+    out: [{ kind: 'ack', tick: message.tick }],
+    errors: conflict === null ? [] : [conflict],
+    world: outcome.world,
+  });
+};
+
+const onCheckpoint = (state: SyncState, message: CheckpointMessage): SyncStep => {
+  const world = state.replica.ring.get(message.tick);
+  if (world === undefined || state.certificate === null || hashWorld(world) !== message.hash)
+    return step(state);
+  if (
+    state.kept !== null &&
+    state.kept.checkpoint.tick >= message.tick &&
+    state.kept.checkpoint.epoch >= message.epoch
+  )
+    return step(state);
+  return step(prune({ ...state, kept: { checkpoint: message, world, certificate: state.certificate } }));
+};
+
+const onMove = (state: SyncState, dx: number, dy: number): SyncStep => {
+  const seq = state.lastSeq + 1;
+  const tick = state.replica.latest?.tick ?? 0;
+  const self = predictSelf(state);
+  const input: SentInput = {
+    seq,
+    tick,
+    dx,
+    dy,
+    predicted: self === null ? null : { x: Math.fround(self.x + dx), y: Math.fround(self.y + dy) },
+  };
+  return step(
+    { ...state, lastSeq: seq, inputs: [...state.inputs, input] },
+    { out: [{ kind: 'input', seq, tick, dx, dy }] },
+  );
+};
+
+export const syncReducer =
+  (settings: SyncSettings) =>
+  (previous: SyncStep, input: SyncInput): SyncStep => {
+    const state = previous.state;
+    switch (input.type) {
+      case 'connected':
+        // Inputs made while the connection was down were never sent: send every unprocessed one again (the
+        // server ignores any it has applied already).
+        return step(
+          { ...state, certificate: input.certificate, resyncPending: false },
+          {
+            out: state.inputs
+              .filter((i) => i.seq > state.acked)
+              .map(({ seq, tick, dx, dy }) => ({ kind: 'input', seq, tick, dx, dy })),
+          },
+        );
+      case 'move':
+        return onMove(state, input.dx, input.dy);
+      case 'timeout': {
+        const tick = state.replica.latest?.tick ?? 0;
+        return askForFullState(state, { type: 'TIMEOUT', tick, detail: 'no state update in time' });
+      }
+      case 'message': {
+        const message = input.message;
+        if (message.kind === 'full_state') return onFullState(state, message);
+        if (message.kind === 'delta') return onDelta(state, message, settings);
+        if (message.kind === 'checkpoint') return onCheckpoint(state, message);
+        return step(state);
+      }
+    }
+  };
+
+/** The restore bundle of DESIGN §6, or null before a checkpoint has been kept. */
+export const restoreBundle = (state: SyncState): RestoreMessage | null => {
+  if (state.kept === null) return null;
+  const since = state.kept.checkpoint.lastInputs[state.player] ?? 0;
+  return {
+    kind: 'restore',
+    checkpoint: state.kept.checkpoint,
+    entities: [...state.kept.world.entities.values()],
+    certificate: state.kept.certificate,
+    inputs: state.inputs.filter((i) => i.seq > since).map(({ seq, tick, dx, dy }) => ({ seq, tick, dx, dy })),
+  };
+};

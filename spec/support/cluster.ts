@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addAccount } from '../../streams/coordinator/accounts.js';
+import { CliProcess } from './processes.js';
+
+export interface ClusterOptions {
+  /** P2P hosts by id, with the maps each offers. */
+  readonly hosts: Readonly<Record<string, readonly string[]>>;
+  /** Player accounts to create (password: the name reversed). */
+  readonly players: readonly string[];
+  /** INI text every process (and the caller's clients) loads. */
+  readonly configText: string;
+  readonly hostCapacity?: number;
+}
+
+/** A coordinator, P2P hosts and a VPS as real `warp-p2p` processes on 127.0.0.1. */
+export interface Cluster {
+  readonly url: string;
+  readonly configPath: string;
+  readonly hosts: ReadonlyMap<string, CliProcess>;
+  readonly vps: CliProcess;
+  readonly coordinator: CliProcess;
+  readonly stop: () => Promise<void>;
+}
+
+export const passwordOf = (player: string): string => [...player].reverse().join('');
+
+export const startCluster = async (options: ClusterOptions): Promise<Cluster> => {
+  const dir = mkdtempSync(join(tmpdir(), 'warp-cluster-'));
+  const processes: CliProcess[] = [];
+  const start = (args: string[]) => {
+    const child = new CliProcess(args);
+    processes.push(child);
+    return child;
+  };
+  const stop = async () => {
+    await Promise.all(
+      processes.map(async (p) => {
+        if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill('SIGCONT');
+        return p.stop('SIGKILL');
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const configPath = join(dir, 'p2p.ini');
+    writeFileSync(configPath, options.configText);
+    const accounts = join(dir, 'accounts.json');
+    writeFileSync(accounts, JSON.stringify({ version: 1, accounts: {} }));
+    await addAccount(accounts, 'hoster', 'hoster-pw', ['host']);
+    for (const player of options.players) await addAccount(accounts, player, passwordOf(player), ['player']);
+
+    const common = ['--config', configPath, '--json'];
+    const coordinator = start([
+      'coordinator',
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'data'),
+      '--accounts',
+      accounts,
+      '--service-key',
+      'sk',
+      ...common,
+    ]);
+    const url = (await coordinator.json((e) => e['event'] === 'listening'))['url'] as string;
+    const hosts = new Map<string, CliProcess>();
+    for (const [id, maps] of Object.entries(options.hosts)) {
+      hosts.set(
+        id,
+        start([
+          'host',
+          '--coordinator',
+          url,
+          '--id',
+          id,
+          '--port',
+          '0',
+          '--maps',
+          maps.join(','),
+          '--account',
+          'hoster',
+          '--password',
+          'hoster-pw',
+          '--capacity',
+          String(options.hostCapacity ?? 64),
+          ...common,
+        ]),
+      );
+    }
+    const vps = start([
+      'vps',
+      '--coordinator',
+      url,
+      '--port',
+      '0',
+      '--service-key',
+      'sk',
+      '--id',
+      'vps-1',
+      '--capacity',
+      String(options.hostCapacity ?? 64),
+      ...common,
+    ]);
+    await Promise.all([...hosts.values(), vps].map((p) => p.json((e) => e['type'] === 'registered')));
+    return { url, configPath, hosts, vps, coordinator, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

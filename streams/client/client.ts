@@ -1,0 +1,537 @@
+import {
+  BehaviorSubject,
+  EMPTY,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  asyncScheduler,
+  catchError,
+  concat,
+  distinctUntilChanged,
+  endWith,
+  filter,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  mergeMap,
+  of,
+  scan,
+  share,
+  shareReplay,
+  startWith,
+  switchMap,
+  takeUntil,
+  timer,
+  withLatestFrom,
+} from 'rxjs';
+import { defaultConfig } from '../../config/load-config.js';
+import type { Config } from '../../config/schema.js';
+import type { Assignment } from '../../lib/coordinator/protocol.js';
+import { isSecurityError, toP2PError } from '../../lib/errors.js';
+import type { Message } from '../../lib/protocol/messages.js';
+import {
+  type SyncError,
+  type SyncInput,
+  type SyncStep,
+  initialSync,
+  predictSelf,
+  restoreBundle,
+  syncReducer,
+} from '../../lib/sync/sync-state.js';
+import type { World } from '../../lib/world/world.js';
+import { type HostReport, type PlayerAgentEvent, playerAgent$ } from '../coordinator/player-agent.js';
+import { type Logger, createLogger } from '../log/logger.js';
+import { sessionSettings } from '../session/settings.js';
+import {
+  type ConnectionStatus,
+  DISCONNECTED_STATUS,
+  P2PConnectionState,
+  type StatusEvent,
+  reduceStatus,
+  sameStatus,
+} from './connection-state.js';
+import { type Connector, wsConnector } from './connector.js';
+import { P2P_USAGE, parseDebugCommand } from './debug-commands.js';
+import { type LeaveHost, mapLink$, movedToVps } from './map-link.js';
+import {
+  type LatencyAlarm,
+  type MetricEvent,
+  type MetricsSnapshot,
+  emptyMetrics,
+  metricsSnapshot,
+  reduceMetrics,
+  updateLatencyAlarm,
+} from './metrics.js';
+
+export interface P2PClientOptions {
+  readonly coordinatorUrl: string;
+  readonly player: string;
+  readonly password?: string;
+  /** The INI configuration (defaults: config/p2p.ini). */
+  readonly config?: Config;
+  /** Ping period, which is also how often latency is sampled; default a quarter of TimeoutMS. */
+  readonly pingIntervalMs?: number;
+}
+
+export interface P2PClientDeps {
+  /** Every timer of the client runs on it (a TestScheduler runs the whole client in virtual time). */
+  readonly scheduler?: SchedulerLike;
+  /** Opens connections to hosts and the VPS; default WebSockets (`wsConnector`). */
+  readonly connect?: Connector;
+  /** The coordinator conversation; default `playerAgent$` over a WebSocket. */
+  readonly coordinator?: (
+    maps$: Observable<string>,
+    reports$: Observable<HostReport>,
+  ) => Observable<PlayerAgentEvent>;
+  readonly logger?: Logger;
+}
+
+/** What the client reports, one value per happening (the CLI prints these with `--json`). */
+export type ClientEvent =
+  | { readonly type: 'state'; readonly status: ConnectionStatus }
+  | { readonly type: 'sync_error'; readonly error: SyncError }
+  | { readonly type: 'restored'; readonly server: string | null; readonly tick: number; readonly ms: number }
+  | {
+      readonly type: 'failover';
+      readonly reason: 'error' | 'moved' | 'forced';
+      readonly from: string;
+      readonly to: string | null;
+      readonly code: string | null;
+    }
+  | { readonly type: 'retrying'; readonly server: string; readonly attempt: number; readonly code: string }
+  /** The VPS could not be reached during a failover; the client keeps trying with backoff. */
+  | {
+      readonly type: 'vps_unreachable';
+      readonly server: string;
+      readonly attempt: number;
+      readonly code: string;
+    }
+  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'rejected'; readonly code: string }
+  | { readonly type: 'latency_high'; readonly smoothedMs: number; readonly limitMs: number }
+  | { readonly type: 'latency_ok'; readonly smoothedMs: number | null }
+  | { readonly type: 'debug'; readonly on: boolean };
+
+export interface P2PClient {
+  /** The seed's connection state with its server and map; replays the current one. */
+  readonly state$: Observable<ConnectionStatus>;
+  /** The authoritative world, each time a full state or delta is applied. */
+  readonly world$: Observable<World>;
+  /** The player's own entity as shown: authoritative position plus unacknowledged inputs. */
+  readonly self$: Observable<{ readonly id: number; readonly x: number; readonly y: number } | null>;
+  /** Once a second. */
+  readonly metrics$: Observable<MetricsSnapshot>;
+  readonly events$: Observable<ClientEvent>;
+  /** Plays this map (leaving the one before): coordinator, owner, handshake, full state, sync. */
+  readonly loadMap: (mapId: string) => void;
+  readonly move: (dx: number, dy: number) => void;
+  /** A `/p2p` debug command; returns its answer (the usage line for anything else). */
+  readonly command: (line: string) => string;
+  /** Leaves everything; the state ends DISCONNECTED and every stream completes. */
+  readonly disconnect: () => void;
+}
+
+/** Metrics are over this window; latency over MaxLatencyMS for LATENCY_SUSTAIN_MS raises `latency_high`. */
+export const METRICS_WINDOW_MS = 10_000;
+export const LATENCY_SUSTAIN_MS = 5_000;
+
+const mapOf = (event: PlayerAgentEvent): string | null =>
+  event.type === 'assigned' ? event.assignment.map : 'map' in event ? event.map : null;
+
+/**
+ * The game client's side of warp-p2p (DESIGN §3, §5–§7) as one object of streams. Everything it shows is
+ * derived from the connection streams: the state from link events, the world from the sync reducer, the
+ * metrics from both. Subjects only carry the caller's commands in (maps, moves, `/p2p` commands) and the sync
+ * manager's messages out to whichever connection is live.
+ *
+ * @example
+ * const client = createP2PClient({ coordinatorUrl, player: 'ann', password });
+ * client.state$.subscribe((s) => console.log(s.state, s.server?.id));
+ * client.loadMap('forest');
+ */
+export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps = {}): P2PClient => {
+  const config = options.config ?? defaultConfig;
+  const network = config.P2P_NETWORK;
+  const scheduler = deps.scheduler ?? asyncScheduler;
+  const onScheduler = deps.scheduler === undefined ? {} : { scheduler: deps.scheduler };
+  const logger = deps.logger ?? createLogger();
+  const connect =
+    deps.connect ??
+    wsConnector({
+      settings: sessionSettings(config),
+      ...(options.pingIntervalMs === undefined ? {} : { keepaliveMs: options.pingIntervalMs }),
+      ...onScheduler,
+    });
+  const maxReconnectDelayMs = network.ReconnectDelay * 8;
+
+  const maps = new Subject<string>();
+  const moves = new Subject<{ dx: number; dy: number }>();
+  const forceReconnect = new Subject<void>();
+  const forceFailover = new Subject<void>();
+  const reports = new Subject<HostReport>();
+  const debugSwitch = new Subject<boolean>();
+  const outbox = new Subject<Message>();
+  const stop = new Subject<void>();
+
+  const agent$ = (
+    deps.coordinator ??
+    ((maps$, reports$) =>
+      playerAgent$(
+        {
+          coordinatorUrl: options.coordinatorUrl,
+          player: options.player,
+          ...(options.password === undefined ? {} : { password: options.password }),
+          reconnectDelayMs: network.ReconnectDelay,
+          maxReconnectDelayMs,
+          reports$,
+          ...onScheduler,
+        },
+        maps$,
+      ))
+  )(maps, reports).pipe(takeUntil(stop), share());
+  const ca$ = agent$.pipe(
+    mergeMap((event) => (event.type === 'logged-in' ? [event.caCertificate] : [])),
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
+
+  const syncSettings = {
+    ringSize: config.P2P_SYNC.SnapshotRingSize,
+    conflictThreshold: config.P2P_SYNC.ConflictThreshold,
+  };
+  // The newest sync step, status and metrics, read by the restore bundle and the debug commands.
+  const syncStep$ = new BehaviorSubject<SyncStep>(initialSync(options.player, syncSettings));
+  const statusNow$ = new BehaviorSubject<ConnectionStatus>(DISCONNECTED_STATUS);
+  const metricsNow$ = new BehaviorSubject(emptyMetrics(METRICS_WINDOW_MS));
+
+  /** One map: its assignment (or a move to another P2P host) → the link with retries and failover. */
+  const mapSession$ = (mapId: string): Observable<StatusEvent> => {
+    const forMap$ = agent$.pipe(filter((event) => mapOf(event) === mapId));
+    const leave$ = (ca: string): Observable<LeaveHost> =>
+      merge(
+        forMap$.pipe(mergeMap((event) => (event.type === 'map.moved' ? movedToVps(ca)(event) : []))),
+        forceFailover.pipe(map((): LeaveHost => ({ reason: 'forced' }))),
+      );
+    const assignments$ = forMap$.pipe(
+      scan((current: Assignment | null, event): Assignment | null => {
+        if (event.type === 'assigned') return current ?? event.assignment;
+        if (
+          event.type === 'map.moved' &&
+          current !== null &&
+          event.owner?.kind === 'p2p' &&
+          event.ticket !== null
+        )
+          return { ...current, epoch: event.epoch, owner: event.owner, ticket: event.ticket };
+        return current;
+      }, null),
+      distinctUntilChanged(),
+      filter((assignment): assignment is Assignment => assignment !== null),
+    );
+    const failures$ = forMap$.pipe(
+      mergeMap((event): StatusEvent[] =>
+        event.type === 'assign-failed' ? [{ type: 'failed', map: mapId, error: event.error }] : [],
+      ),
+    );
+    const links$ = assignments$.pipe(
+      withLatestFrom(ca$),
+      switchMap(([assignment, ca]) =>
+        mapLink$({
+          assignment,
+          ca,
+          connect,
+          outbox$: outbox,
+          bundle: () => restoreBundle(syncStep$.value.state),
+          maxRetries: network.MaxRetries,
+          reconnectDelayMs: network.ReconnectDelay,
+          maxReconnectDelayMs,
+          leave$: leave$(ca),
+          reconnect$: forceReconnect,
+          ...onScheduler,
+        }).pipe(
+          catchError((error: unknown) =>
+            of<StatusEvent>({ type: 'failed', map: mapId, error: toP2PError(error) }),
+          ),
+        ),
+      ),
+    );
+    return merge(failures$, links$);
+  };
+
+  const link$: Observable<StatusEvent> = maps.pipe(
+    distinctUntilChanged(),
+    switchMap((mapId) => concat(of<StatusEvent>({ type: 'map', map: mapId }), mapSession$(mapId))),
+    takeUntil(stop),
+    endWith<StatusEvent>({ type: 'stopped' }),
+    share(),
+  );
+
+  const status$ = link$.pipe(
+    scan(reduceStatus, DISCONNECTED_STATUS),
+    startWith(DISCONNECTED_STATUS),
+    distinctUntilChanged(sameStatus),
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
+
+  const isUpdate = (event: StatusEvent) =>
+    event.type === 'message' && (event.message.kind === 'delta' || event.message.kind === 'full_state');
+  // TIMEOUT: connected and synced once, yet no state update for UpdateTimeoutMS since the last (the channel's
+  // own heartbeat keeps the connection alive meanwhile).
+  const timeouts$ = status$.pipe(
+    map((status) => status.state === P2PConnectionState.CONNECTED),
+    distinctUntilChanged(),
+    switchMap((connected) =>
+      connected
+        ? link$.pipe(
+            filter(isUpdate),
+            switchMap(() => timer(config.P2P_SYNC.UpdateTimeoutMS, scheduler)),
+          )
+        : EMPTY,
+    ),
+    map((): SyncInput => ({ type: 'timeout' })),
+  );
+
+  const reduceSync = syncReducer(syncSettings);
+  const sync$ = merge(
+    link$.pipe(
+      mergeMap((event): (SyncInput | 'reset')[] =>
+        event.type === 'map'
+          ? ['reset']
+          : event.type === 'established'
+            ? [{ type: 'connected', certificate: event.certificate }]
+            : event.type === 'message'
+              ? [{ type: 'message', message: event.message }]
+              : [],
+      ),
+    ),
+    moves.pipe(map(({ dx, dy }): SyncInput => ({ type: 'move', dx, dy }))),
+    timeouts$,
+  ).pipe(
+    scan(
+      (step: SyncStep, input: SyncInput | 'reset') =>
+        input === 'reset' ? initialSync(options.player, syncSettings) : reduceSync(step, input),
+      syncStep$.value,
+    ),
+    takeUntil(stop),
+    share(),
+  );
+
+  // A restore ends the first full state after a failover began.
+  const restored$ = link$.pipe(
+    withLatestFrom(status$),
+    scan(
+      (
+        acc: { since: number | null; event: ClientEvent | null },
+        [event, status],
+      ): { since: number | null; event: ClientEvent | null } => {
+        if (event.type === 'failing-over') return { since: scheduler.now(), event: null };
+        if (acc.since !== null && event.type === 'message' && event.message.kind === 'full_state')
+          return {
+            since: null,
+            event: {
+              type: 'restored',
+              server: status.server?.id ?? null,
+              tick: event.message.tick,
+              ms: scheduler.now() - acc.since,
+            },
+          };
+        return { since: acc.since, event: null };
+      },
+      { since: null, event: null },
+    ),
+    mergeMap((acc) => (acc.event === null ? [] : [acc.event])),
+    share(),
+  );
+  const syncErrors$ = sync$.pipe(mergeMap((step) => step.errors));
+
+  const metricsState$ = merge(
+    link$ as Observable<MetricEvent>,
+    syncErrors$.pipe(map((error): MetricEvent => ({ type: 'sync_error', error }))),
+    restored$.pipe(
+      map((event): MetricEvent => ({ type: 'restored', ms: event.type === 'restored' ? event.ms : null })),
+    ),
+  ).pipe(
+    scan((state, event) => reduceMetrics(state, event, scheduler.now()), emptyMetrics(METRICS_WINDOW_MS)),
+    startWith(emptyMetrics(METRICS_WINDOW_MS)),
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
+  const metrics$ = interval(1000, scheduler).pipe(
+    withLatestFrom(metricsState$),
+    map(([, state]) => metricsSnapshot(state, scheduler.now())),
+    takeUntil(stop),
+    share(),
+  );
+  const latencyAlarms$ = metrics$.pipe(
+    scan(
+      (acc: { alarm: LatencyAlarm; event: ClientEvent | null }, snapshot) => {
+        const smoothed = snapshot.latency.smoothedMs;
+        const alarm = updateLatencyAlarm(acc.alarm, smoothed, scheduler.now(), {
+          maxLatencyMs: network.MaxLatencyMS,
+          sustainMs: LATENCY_SUSTAIN_MS,
+        });
+        const event: ClientEvent | null =
+          alarm.raised && !acc.alarm.raised && smoothed !== null
+            ? { type: 'latency_high', smoothedMs: smoothed, limitMs: network.MaxLatencyMS }
+            : !alarm.raised && acc.alarm.raised
+              ? { type: 'latency_ok', smoothedMs: smoothed }
+              : null;
+        return { alarm, event };
+      },
+      { alarm: { overSince: null, raised: false }, event: null },
+    ),
+    mergeMap((acc) => (acc.event === null ? [] : [acc.event])),
+  );
+
+  const linkEvents$ = link$.pipe(
+    withLatestFrom(status$),
+    mergeMap(([event, status]): ClientEvent[] => {
+      switch (event.type) {
+        case 'failing-over':
+          return [
+            {
+              type: 'failover',
+              reason: event.reason,
+              from: event.from.id,
+              to: event.to?.id ?? null,
+              code: event.error?.code ?? null,
+            },
+          ];
+        case 'retrying':
+          return [
+            {
+              type: status.state === P2PConnectionState.FAILING_OVER ? 'vps_unreachable' : 'retrying',
+              server: event.server.id,
+              attempt: event.attempt,
+              code: event.error.code,
+            },
+          ];
+        case 'failed':
+          return [{ type: 'error', code: event.error.code, message: event.error.message }];
+        case 'rejected':
+          return [{ type: 'rejected', code: event.error.code }];
+        default:
+          return [];
+      }
+    }),
+  );
+
+  const events$ = merge(
+    status$.pipe(map((status): ClientEvent => ({ type: 'state', status }))),
+    linkEvents$,
+    syncErrors$.pipe(map((error): ClientEvent => ({ type: 'sync_error', error }))),
+    restored$,
+    latencyAlarms$,
+    debugSwitch.pipe(map((on): ClientEvent => ({ type: 'debug', on }))),
+  ).pipe(takeUntil(stop), share());
+
+  const events = new Subject<ClientEvent>();
+  const world$ = sync$.pipe(
+    mergeMap((step) => (step.world === null ? [] : [step.world])),
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
+  const self$ = sync$.pipe(
+    map((step) => predictSelf(step.state)),
+    distinctUntilChanged((a, b) => a?.id === b?.id && a?.x === b?.x && a?.y === b?.y),
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
+
+  // The one subscription that runs the client; every stream above is derived from it.
+  const running: Subscription = merge(
+    ca$.pipe(ignoreElements()),
+    status$.pipe(
+      map((status) => statusNow$.next(status)),
+      ignoreElements(),
+    ),
+    metricsState$.pipe(
+      map((state) => metricsNow$.next(state)),
+      ignoreElements(),
+    ),
+    world$.pipe(ignoreElements()),
+    self$.pipe(ignoreElements()),
+    sync$.pipe(
+      mergeMap((step) => {
+        syncStep$.next(step);
+        return step.out;
+      }),
+      map((message) => outbox.next(message)),
+      ignoreElements(),
+    ),
+    // A host that failed verification is told to the coordinator (the seed's security error handling).
+    link$.pipe(
+      withLatestFrom(status$),
+      mergeMap(([event, status]): HostReport[] =>
+        event.type === 'failing-over' && event.error !== null && isSecurityError(event.error)
+          ? [{ map: status.map ?? '', hostId: event.from.id, code: event.error.code }]
+          : [],
+      ),
+      map((report) => reports.next(report)),
+      ignoreElements(),
+    ),
+    events$.pipe(
+      map((event) => {
+        logClientEvent(logger, event);
+        events.next(event);
+      }),
+      ignoreElements(),
+    ),
+  ).subscribe({ complete: () => events.complete() });
+
+  return {
+    state$: status$,
+    world$,
+    self$,
+    metrics$,
+    events$: events.asObservable(),
+    loadMap: (mapId) => maps.next(mapId),
+    move: (dx, dy) => moves.next({ dx, dy }),
+    command: (line) => {
+      const command = parseDebugCommand(line);
+      switch (command?.kind) {
+        case 'status':
+          return describeStatus(statusNow$.value);
+        case 'metrics':
+          return JSON.stringify(metricsSnapshot(metricsNow$.value, scheduler.now()));
+        case 'debug':
+          logger.level = command.on ? 'debug' : 'info';
+          debugSwitch.next(command.on);
+          return `debug ${command.on ? 'on' : 'off'}`;
+        case 'reconnect':
+          if (statusNow$.value.state === P2PConnectionState.DISCONNECTED) return 'not connected';
+          forceReconnect.next();
+          return 'reconnecting';
+        case 'failover':
+          if (statusNow$.value.server?.kind === 'vps') return 'already on the VPS';
+          if (statusNow$.value.state === P2PConnectionState.DISCONNECTED) return 'not connected';
+          forceFailover.next();
+          return 'failing over to the VPS';
+        default:
+          return P2P_USAGE;
+      }
+    },
+    disconnect: () => {
+      stop.next();
+      running.unsubscribe();
+    },
+  };
+};
+
+const describeStatus = (status: ConnectionStatus): string =>
+  [
+    status.state,
+    status.server === null ? null : `${status.server.kind} ${status.server.id}`,
+    status.map === null ? null : `map ${status.map}`,
+  ]
+    .filter((part) => part !== null)
+    .join(' ');
+
+/** Every state change, failover, rejection and threshold breach is a log event (DESIGN §7). */
+const logClientEvent = (logger: Logger, event: ClientEvent): void => {
+  const { type, ...data } = event;
+  const level =
+    type === 'error'
+      ? 'error'
+      : ['sync_error', 'failover', 'vps_unreachable', 'rejected', 'latency_high'].includes(type)
+        ? 'warn'
+        : 'info';
+  logger.log(level, type, { component: 'client', ...data });
+};

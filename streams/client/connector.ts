@@ -1,0 +1,76 @@
+import { X509Certificate } from 'node:crypto';
+import {
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  concat,
+  defer,
+  finalize,
+  merge,
+  of,
+  switchMap,
+  tap,
+} from 'rxjs';
+import type { Message } from '../../lib/protocol/messages.js';
+import type { Duplex } from '../session/duplex.js';
+import { clientSession } from '../session/session.js';
+import type { SessionSettings } from '../session/settings.js';
+import { connectWebSocket } from '../session/ws-duplex.js';
+import type { LinkEvent, Server } from './connection-state.js';
+
+/** Where to connect: the server, the ticket for it, and the CA its certificate must chain to (PEM). */
+export interface Target {
+  readonly server: Server;
+  readonly ticket: string;
+  readonly ca: string;
+}
+
+/**
+ * Opens one connection and runs the session over it: emits `open` once the socket is up, then the channel's
+ * events, with `wire` byte counts. Errors end the connection; unsubscribing closes it. The client takes one as
+ * a dependency, so specs can script connections without sockets.
+ */
+export type Connector = (target: Target, outbox$: Observable<Message>) => Observable<LinkEvent>;
+
+export interface WsConnectorConfig {
+  readonly settings: SessionSettings;
+  /** Ping period (the latency samples); defaults to a quarter of TimeoutMS. */
+  readonly keepaliveMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+const metered = (duplex: Duplex, wire: (direction: 'in' | 'out', bytes: number) => void): Duplex => ({
+  ...duplex,
+  in$: duplex.in$.pipe(tap((frame) => wire('in', frame.length))),
+  send: (frame) => {
+    wire('out', frame.length);
+    duplex.send(frame);
+  },
+});
+
+/** The real connector: a WebSocket to the server, the handshake of DESIGN §4, then the channel. */
+export const wsConnector =
+  (config: WsConnectorConfig): Connector =>
+  (target, outbox$) =>
+    connectWebSocket(target.server.url).pipe(
+      switchMap((duplex) =>
+        defer(() => {
+          const wire$ = new Subject<LinkEvent>();
+          const wire = (direction: 'in' | 'out', bytes: number) =>
+            wire$.next({ type: 'wire', direction, bytes });
+          const session$ = clientSession(metered(duplex, wire), {
+            settings: config.settings,
+            ticket: target.ticket,
+            hostId: target.server.id,
+            ca: new X509Certificate(target.ca),
+            outbox$,
+            ...(config.keepaliveMs === undefined ? {} : { keepaliveMs: config.keepaliveMs }),
+            ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
+          });
+          return concat(
+            of<LinkEvent>({ type: 'open' }),
+            merge(wire$, session$.pipe(finalize(() => wire$.complete()))),
+          );
+        }),
+      ),
+    );

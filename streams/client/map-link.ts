@@ -1,0 +1,145 @@
+import {
+  EMPTY,
+  type Observable,
+  type SchedulerLike,
+  concat,
+  defer,
+  mergeMap,
+  mergeWith,
+  of,
+  throwError,
+} from 'rxjs';
+import type { Assignment } from '../../lib/coordinator/protocol.js';
+import { p2pError, toP2PError } from '../../lib/errors.js';
+import type { RestoreMessage } from '../../lib/protocol/control-codecs.js';
+import type { Message } from '../../lib/protocol/messages.js';
+import { type FailoverCause, failover } from '../../operators/failover.js';
+import { retryBackoff } from '../../operators/retry-backoff.js';
+import type { LinkEvent, Server } from './connection-state.js';
+import type { Connector, Target } from './connector.js';
+
+/** Why to leave the host now: a `map.moved` push naming the VPS (with its ticket), or `/p2p failover`. */
+export type LeaveHost = { readonly reason: 'moved'; readonly target: Target } | { readonly reason: 'forced' };
+
+export interface MapLinkConfig {
+  readonly assignment: Assignment;
+  /** The coordinator's CA (PEM), from the login. */
+  readonly ca: string;
+  readonly connect: Connector;
+  /** Inputs, acks and resync requests for whichever server is connected. */
+  readonly outbox$: Observable<Message>;
+  /** The restore bundle as of now (taken on each VPS connection), or null. */
+  readonly bundle: () => RestoreMessage | null;
+  /** `MaxRetries` and `ReconnectDelay`: how the host is retried before failing over. */
+  readonly maxRetries: number;
+  readonly reconnectDelayMs: number;
+  /** The VPS is retried for ever, the delay doubling up to this. */
+  readonly maxReconnectDelayMs: number;
+  readonly leave$: Observable<LeaveHost>;
+  /** `/p2p reconnect`: drops the current connection; it is retried like a lost one. */
+  readonly reconnect$: Observable<unknown>;
+  readonly scheduler?: SchedulerLike;
+}
+
+const serverOf = (owner: Assignment['owner']): Server => ({ kind: owner.kind, id: owner.id, url: owner.url });
+
+/**
+ * One map's connection, with the failover of DESIGN §6 as operators: connect to the owner; on a lost
+ * connection retry it `maxRetries` times `reconnectDelayMs` apart (`retryBackoff`), then fail over to the VPS
+ * with the restore bundle (`failover`). A security error (a host that fails verification) is not retried: it
+ * fails over at once. A `leave$` value (a `map.moved` push, `/p2p failover`) fails over without retries. The
+ * VPS itself is retried with doubling backoff for ever, each attempt announced as `retrying`.
+ *
+ * Errors only when there is no VPS to fail over to (ERR_NO_HOST) or the VPS fails verification.
+ */
+export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
+  const scheduler = config.scheduler === undefined ? {} : { scheduler: config.scheduler };
+  const attempt = (target: Target, outbox$: Observable<Message>): Observable<LinkEvent> =>
+    concat(
+      of<LinkEvent>({ type: 'connecting', server: target.server }),
+      config.connect(target, outbox$),
+    ).pipe(
+      mergeWith(
+        config.reconnect$.pipe(
+          mergeMap(() =>
+            throwError(() => p2pError('ERR_FORCED_RECONNECT', 'reconnect asked for (/p2p reconnect)')),
+          ),
+        ),
+      ),
+    );
+  const retrying =
+    (server: Server) =>
+    (attempt: number, error: unknown): LinkEvent => ({
+      type: 'retrying',
+      server,
+      attempt,
+      error: toP2PError(error),
+    });
+
+  const vps = config.assignment.vps;
+  const preissued: Target | null =
+    vps === null
+      ? null
+      : { server: { kind: 'vps', id: vps.id, url: vps.url }, ticket: vps.ticket, ca: config.ca };
+
+  const onVps = (target: Target, withBundle: boolean): Observable<LinkEvent> =>
+    defer(() => {
+      const bundle = withBundle ? config.bundle() : null;
+      return attempt(target, concat(bundle === null ? EMPTY : of(bundle), config.outbox$));
+    }).pipe(
+      retryBackoff({
+        count: Number.POSITIVE_INFINITY,
+        delayMs: config.reconnectDelayMs,
+        factor: 2,
+        maxDelayMs: config.maxReconnectDelayMs,
+        retrying: retrying(target.server),
+        resetOn: (event) => event.type === 'established',
+        ...scheduler,
+      }),
+    );
+
+  const owner: Target = {
+    server: serverOf(config.assignment.owner),
+    ticket: config.assignment.ticket,
+    ca: config.ca,
+  };
+  // A map the VPS owns already: nothing to fail over to, and no bundle (the VPS restored it from others').
+  if (owner.server.kind === 'vps') return onVps(owner, false);
+
+  const toVps = (cause: FailoverCause<LeaveHost>): Observable<LinkEvent> => {
+    const target =
+      cause.kind === 'trigger' && cause.trigger.reason === 'moved' ? cause.trigger.target : preissued;
+    const announced: LinkEvent = {
+      type: 'failing-over',
+      reason: cause.kind === 'error' ? 'error' : cause.trigger.reason,
+      error: cause.kind === 'error' ? cause.error : null,
+      from: owner.server,
+      to: target?.server ?? null,
+    };
+    return concat(
+      of(announced),
+      target === null
+        ? throwError(() => p2pError('ERR_NO_HOST', `no VPS to fail over to for ${config.assignment.map}`))
+        : onVps(target, true),
+    );
+  };
+
+  return attempt(owner, config.outbox$).pipe(
+    retryBackoff({
+      count: config.maxRetries,
+      delayMs: config.reconnectDelayMs,
+      retrying: retrying(owner.server),
+      resetOn: (event) => event.type === 'established',
+      ...scheduler,
+    }),
+    failover<LinkEvent, LinkEvent, LeaveHost>({ to: toVps, trigger$: config.leave$ }),
+  );
+};
+
+/** Turns `map.moved` pushes for one map into `leave$` values (only moves to the VPS with a ticket count). */
+export const movedToVps =
+  (ca: string): ((push: { owner: Assignment['owner'] | null; ticket: string | null }) => LeaveHost[]) =>
+  (push) =>
+    push.owner?.kind === 'vps' && push.ticket !== null
+      ? [{ reason: 'moved', target: { server: serverOf(push.owner), ticket: push.ticket, ca } }]
+      : [];
