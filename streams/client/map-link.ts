@@ -57,7 +57,7 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
   const attempt = (target: Target, outbox$: Observable<Message>): Observable<LinkEvent> =>
     concat(
       of<LinkEvent>({ type: 'connecting', server: target.server }),
-      config.connect(target, outbox$),
+      defer(() => config.connect(target, outbox$)),
     ).pipe(
       mergeWith(
         config.reconnect$.pipe(
