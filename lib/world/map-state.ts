@@ -102,12 +102,15 @@ export const advanceMap = (
     } else {
       const view = clients.get(event.player);
       const message = event.message;
-      // Until its join tick a player has no entity: what it sends before is dropped.
-      if (view === undefined) continue;
+      // Until it joins a player has no entity: what it sends before is dropped. Inputs right after a join in
+      // the same tick count (a VPS replays the inputs it held during a restore window that way).
+      if (view === undefined && !joined.has(event.player)) continue;
       if (message.kind === 'input') {
         const applied = applyInput(world, event.player, message, rules.world);
         world = applied.world;
         if (applied.conflict) conflicts.push(event.player);
+      } else if (view === undefined) {
+        continue;
       } else if (message.kind === 'ack' && message.tick > view.ackTick && state.history.has(message.tick)) {
         clients.set(event.player, { ...view, ackTick: message.tick });
       } else if (message.kind === 'resync_request') resync.add(event.player);

@@ -8,6 +8,7 @@ import {
   distinctUntilChanged,
   filter,
   map,
+  mergeMap,
   merge,
   scan,
   share,
@@ -28,6 +29,8 @@ import {
   hostAgent$,
 } from '../coordinator/host-agent.js';
 import { sessionSettings } from '../session/settings.js';
+import type { MapHostEvent } from './map-host.js';
+import type { RestoreEvent } from './map-router.js';
 import { worldSettings } from './map-router.js';
 import { type HostCredentials, type SessionServerEvent, sessionServer$ } from './session-server.js';
 
@@ -43,7 +46,11 @@ export interface HostRoleConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-export type HostRoleEvent = SessionServerEvent | (HostAgentEvent & { readonly event: 'coordinator' });
+export type HostRoleEvent =
+  | SessionServerEvent
+  | (HostAgentEvent & { readonly event: 'coordinator' })
+  /** What a VPS restore window did: each bundle's verdict, then the tick the map restarted from. */
+  | (RestoreEvent & { readonly event: 'restore'; readonly map: string });
 
 /**
  * A host (or the VPS) as a whole: its session server, and its agent at the coordinator, which registers the
@@ -57,6 +64,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
     // The owner each map had before this host took it: restore bundles must be signed by it.
     const previousOwners = new Map<string, string>();
     const agentEvents$ = new Subject<HostAgentEvent>();
+    const mapEvents$ = new Subject<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>();
     const leases$ = heldLeases(agentEvents$).pipe(
       startWith(new Map<string, number>()),
       shareReplay({ bufferSize: 1, refCount: false }),
@@ -69,6 +77,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       leases$,
       world: worldSettings(config.config),
       maxPendingHandshakes: config.config.P2P_LIMITS.MaxPendingHandshakes,
+      mapEvents: mapEvents$,
       ...(config.role === 'vps'
         ? {
             restore: {
@@ -130,5 +139,14 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       }),
       tap(agentEvents$),
     );
-    return merge(server$, agent$.pipe(map((event): HostRoleEvent => ({ ...event, event: 'coordinator' }))));
+    const restores$ = mapEvents$.pipe(
+      mergeMap(({ map, event }): HostRoleEvent[] =>
+        event.type === 'bundle' || event.type === 'restored' ? [{ ...event, event: 'restore', map }] : [],
+      ),
+    );
+    return merge(
+      restores$,
+      server$,
+      agent$.pipe(map((event): HostRoleEvent => ({ ...event, event: 'coordinator' }))),
+    );
   });

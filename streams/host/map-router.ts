@@ -67,6 +67,9 @@ export interface MapRouter {
   readonly close: () => void;
 }
 
+/** Inputs kept per restore window for after the restore; past this a flood is dropped, not buffered. */
+const MAX_HELD_INPUTS = 4096;
+
 const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_request']);
 
 /**
@@ -89,6 +92,8 @@ interface Restoring {
   readonly bundles: Bundle[];
   /** Players who arrived during the window, joined once the map starts. */
   readonly arrivals: Map<string, MapPeer>;
+  /** Inputs sent during the window: applied once the map runs (a restored player's are ignored if older). */
+  readonly held: { readonly player: string; readonly message: Message }[];
   readonly timer: Subscription;
 }
 
@@ -180,6 +185,7 @@ export const createMapRouter = (
     });
     const live = start(map, pending.epoch, world ?? createWorld(settings.rules));
     for (const [player, peer] of pending.arrivals) join(live, player, peer);
+    for (const { player, message } of pending.held) live.events.next({ type: 'message', player, message });
   };
 
   return {
@@ -193,6 +199,7 @@ export const createMapRouter = (
               epoch,
               bundles: [],
               arrivals: new Map(),
+              held: [],
               timer: (scheduler ?? asyncScheduler).schedule(() => finishRestore(map), restore.windowMs),
             };
             restoring.set(map, created);
@@ -216,6 +223,10 @@ export const createMapRouter = (
               pending.timer.unsubscribe();
               finishRestore(map);
             }
+            return;
+          }
+          if (pending !== undefined && message.kind === 'input' && pending.arrivals.get(player) === peer) {
+            if (pending.held.length < MAX_HELD_INPUTS) pending.held.push({ player, message });
             return;
           }
           const live = current();
