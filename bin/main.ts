@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli.js';
 import { accountCommand } from './commands/account.js';
+import { clientCommand } from './commands/client.js';
 import { coordinatorCommand } from './commands/coordinator.js';
 import { demoCommand } from './commands/demo.js';
 import { hostCommand } from './commands/host.js';
@@ -17,6 +18,8 @@ commands:
   host          --coordinator URL --id ID --port N --maps a,b --account NAME --password P
                 [--capacity N] [--host H] [--config FILE] [--json]
   vps           --coordinator URL --port N --service-key K [--id ID] [--host H] [--config FILE] [--json]
+  client        --coordinator URL --player NAME [--password P] --map MAP [--json] [--config FILE]
+                [--log-level L] [--log-file FILE]   (WASD/arrows move, / types a /p2p command)
   account add   NAME [--host] [--password P] [--accounts FILE]
   help          this text
   version       the package version
@@ -34,6 +37,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<void>>> = {
   host: hostCommand('p2p'),
   vps: hostCommand('vps'),
   account: accountCommand,
+  client: clientCommand,
   version: () => Promise.resolve(console.log(version())),
   help: () => Promise.resolve(void process.stdout.write(USAGE)),
 };
