@@ -1,6 +1,8 @@
 import { runCoordinatorBench } from './coordinator.js';
 import { runHostBench } from './host.js';
+import { runFailoverBench } from './failover.js';
 import { runPipelineBench } from './pipeline.js';
+import { runSessionBench } from './session.js';
 
 /** `npm run bench -- NAME`: runs one benchmark, prints its table, and ends with one JSON line of figures. */
 type Figures = Record<string, number | string>;
@@ -8,6 +10,8 @@ const BENCHES: Readonly<Record<string, () => Figures | Promise<Figures>>> = {
   pipeline: runPipelineBench,
   coordinator: runCoordinatorBench,
   host: runHostBench,
+  session: runSessionBench,
+  failover: runFailoverBench,
 };
 
 const names = process.argv.slice(2);

@@ -47,6 +47,10 @@ export const SCHEMA = {
     RestoreWindowMS: key(NonNegativeIntFromString, 1000),
     UpdateTimeoutMS: key(PositiveIntFromString, 1000),
   },
+  P2P_WORLD: {
+    NpcCount: key(intFromString('an integer from 0 to 10000', 0, 10_000), 8),
+    NpcStride: key(intFromString('an integer from 1 to 1000', 1, 1000), 1),
+  },
   P2P_LIMITS: {
     MaxFrameBytes: key(intFromString('an integer from 1024 to 16777216', 1024, 16 * 1024 * 1024), 262_144),
     MaxMessagesPerBatch: key(intFromString('an integer from 1 to 65535', 1, 65_535), 256),

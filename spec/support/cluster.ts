@@ -12,6 +12,8 @@ export interface ClusterOptions {
   /** INI text every process (and the caller's clients) loads. */
   readonly configText: string;
   readonly hostCapacity?: number;
+  /** Names not in the accounts file log in as players without a password (many clients, no scrypt each). */
+  readonly allowGuests?: boolean;
 }
 
 /** A coordinator, P2P hosts and a VPS as real `warp-p2p` processes on 127.0.0.1. */
@@ -62,6 +64,7 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
       accounts,
       '--service-key',
       'sk',
+      ...(options.allowGuests === true ? ['--allow-guests'] : []),
       ...common,
     ]);
     const url = (await coordinator.json((e) => e['event'] === 'listening'))['url'] as string;

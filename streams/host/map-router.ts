@@ -20,9 +20,9 @@ export interface WorldSettings {
   readonly maxBacklogBytes: number;
 }
 
-/** The world settings from the configuration; the map's own rules are the defaults for now. */
+/** The world settings from the configuration; the map's size and speeds are the defaults for now. */
 export const worldSettings = (config: Config): WorldSettings => ({
-  rules: DEFAULT_RULES,
+  rules: { ...DEFAULT_RULES, npcCount: config.P2P_WORLD.NpcCount, npcStride: config.P2P_WORLD.NpcStride },
   updateIntervalMs: config.P2P_NETWORK.UpdateIntervalMS,
   hashEvery: config.P2P_SYNC.HashIntervalTicks,
   checkpointEvery: config.P2P_SYNC.CheckpointIntervalTicks,
