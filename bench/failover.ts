@@ -15,9 +15,11 @@ import { type Cluster, startCluster } from '../spec/support/cluster.js';
  * Targets: p95KillMs ≤ 1000, p95StopMs ≤ TimeoutMS + 1000, lostInputs = 0.
  */
 const CLIENTS = 100;
-// Only the per-address login limit is lifted: every bench client logs in from 127.0.0.1.
+// Only the per-address limits are lifted (logins, handshakes in flight): every bench client is on 127.0.0.1.
 const CONFIG_TEXT = `[P2P_COORDINATOR]
 LoginRateLimit=100000
+[P2P_LIMITS]
+MaxPendingHandshakes=1000
 `;
 
 const wall = () => performance.timeOrigin + performance.now();
@@ -95,7 +97,15 @@ const round = async (
     const signalledAt = wall();
     cluster.hosts.get(hostId)?.child.kill(signal);
     const restored = () => clients.every((c) => c.status?.server?.kind === 'vps' && c.restoredAt !== null);
-    await until(restored, 60_000, `${CLIENTS} clients restored on the VPS`);
+    await until(restored, 60_000, `${CLIENTS} clients restored on the VPS`).catch((error: unknown) => {
+      const states = new Map<string, number>();
+      for (const c of clients) {
+        const key = `${c.status?.state} ${c.status?.server?.id} restored=${c.restoredAt !== null}`;
+        states.set(key, (states.get(key) ?? 0) + 1);
+      }
+      console.error(states);
+      throw error;
+    });
     clearInterval(mover);
     // Settle: every move made, before, during or after the failover, has reached the VPS and come back.
     const missing = () =>

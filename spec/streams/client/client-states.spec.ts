@@ -30,6 +30,17 @@ const AGENT: Record<string, PlayerAgentEvent> = {
 const LINK: Record<string, LinkEvent> = {
   o: { type: 'open' },
   e: { type: 'established', hostId: 'h', player: 'ann', certificate: null },
+  f: {
+    type: 'message',
+    message: {
+      kind: 'full_state',
+      tick: 7,
+      lastInput: 0,
+      hash: '0000000000000000',
+      entities: [],
+      players: {},
+    },
+  },
 };
 const lost = new P2PError('ERR_CONNECTION_CLOSED', 'peer closed');
 const forged = new P2PError('ERR_HANDSHAKE_SIGNATURE', 'transcript signature does not verify');
@@ -74,6 +85,7 @@ const run = (
   const attempts: Record<string, number> = {};
   const reports: HostReport[] = [];
   const events: ClientEvent[] = [];
+  const eventTimes: (readonly [number, ClientEvent['type']])[] = [];
   const scheduler = testScheduler();
   scheduler.run((helpers) => {
     const connect: Connector = (target) => {
@@ -97,14 +109,17 @@ const run = (
         },
       },
     );
-    client.events$.subscribe((e) => events.push(e));
+    client.events$.subscribe((e) => {
+      events.push(e);
+      eventTimes.push([scheduler.now(), e.type]);
+    });
     scheduler.schedule(() => client.loadMap('forest'), 1);
     for (const [time, act] of scenario.at ?? []) scheduler.schedule(() => act(client), time);
     // Virtual time runs until nothing is scheduled: the client's timers stop only when it is disconnected.
     scheduler.schedule(() => client.disconnect(), 7000);
     check(client.state$.pipe(map(letter)), helpers, scheduler);
   });
-  return { attempts, reports, events };
+  return { attempts, reports, events, eventTimes };
 };
 
 const window = '^ 6000ms !';
@@ -205,6 +220,33 @@ describe('client connection state machine (marbles, virtual time)', () => {
       (state$, { expectObservable }) => expectObservable(state$, window).toBe('dc 8ms ha-C 86ms F--V'),
     );
     expect(attempts).to.deep.equal({ 'host-1': 1, 'vps-1': 1 });
+  });
+
+  it('should raise a TIMEOUT sync error when no update follows the last for UpdateTimeoutMS', () => {
+    const { eventTimes, events } = run(
+      { scripts: { 'host-1': ['-o-e-f'] } },
+      (state$, { expectObservable }) => expectObservable(state$, window).toBe('dc 8ms ha-C'),
+    );
+    expect(eventTimes.filter(([, type]) => type === 'sync_error')).to.deep.equal([[1015, 'sync_error']]);
+    expect(events).to.deep.include({
+      type: 'sync_error',
+      error: { type: 'TIMEOUT', tick: 7, detail: 'no state update in time' },
+    });
+  });
+
+  it('should answer /p2p status and the usage line', () => {
+    const answers: string[] = [];
+    run(
+      {
+        scripts: { 'host-1': ['-o-e'] },
+        at: [[100, (client) => answers.push(client.command('/p2p status'), client.command('/p2p jump'))]],
+      },
+      (state$, { expectObservable }) => expectObservable(state$, window).toBe('dc 8ms ha-C'),
+    );
+    expect(answers).to.deep.equal([
+      'CONNECTED p2p host-1 map forest',
+      'usage: /p2p status | /p2p metrics | /p2p debug on|off | /p2p reconnect | /p2p failover',
+    ]);
   });
 
   describe('disconnect()', () => {

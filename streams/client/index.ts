@@ -1,0 +1,6 @@
+export * from './client.js';
+export * from './connection-state.js';
+export * from './connector.js';
+export * from './debug-commands.js';
+export * from './map-link.js';
+export * from './metrics.js';
