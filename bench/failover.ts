@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { World } from '../lib/world/world.js';
 import { type P2PClient, createP2PClient } from '../streams/client/client.js';
 import type { ConnectionStatus } from '../streams/client/connection-state.js';
-import { type Cluster, startCluster } from '../spec/support/cluster.js';
+import { type Cluster, startCluster } from '../streams/demo/local-cluster.js';
 
 /**
  * `npm run bench -- failover`: 100 clients on one map of a P2P host, each moving every 100 ms; the host process

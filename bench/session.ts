@@ -2,7 +2,7 @@ import { either } from 'fp-ts';
 import { filter, firstValueFrom } from 'rxjs';
 import { loadConfig } from '../config/load-config.js';
 import { createP2PClient } from '../streams/client/client.js';
-import { startCluster } from '../spec/support/cluster.js';
+import { startCluster } from '../streams/demo/local-cluster.js';
 
 /**
  * `npm run bench -- session`: the seed's performance tests. One client plays a busy map (200 entities, a tenth

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { type Cluster, passwordOf, startCluster } from '../support/cluster.js';
-import { CliProcess } from '../support/processes.js';
+import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { CliProcess } from '../../streams/demo/cli-process.js';
 
 const CONFIG_TEXT = `[P2P_SYNC]
 CheckpointIntervalTicks=20

@@ -23,11 +23,21 @@ const runCli = (
   });
 
 describe('warp-p2p CLI', () => {
-  it('should run the demo to the end and exit 0 by itself', async () => {
-    const { code, stdout } = await runCli(['demo']);
-    expect(stdout).to.contain('[P2P] client: verified host-1');
-    expect(stdout).to.contain('1000 messages delivered in order, keys rotated to epoch 1');
+  it('should run the demo, with its failover, to the end and exit 0 by itself', async () => {
+    const { code, stdout } = await runCli(['demo', '--duration', '8', '--bots', '4']);
+    expect(stdout).to.contain('[P2P] killed host-1 (SIGKILL)');
+    expect(stdout).to.contain('[P2P] map forest → vps-1 (epoch 2, moved from host-1)');
+    for (const state of ['RECONNECTING p2p host-1', 'FAILING_OVER vps vps-1', 'CONNECTED vps vps-1'])
+      expect(stdout).to.contain(`[P2P] bot-1 ${state}`);
+    expect(stdout).to.match(/bot-3: failover \d+ ms/);
+    expect(stdout).to.contain('inputs lost: 0 of');
     expect(code).to.equal(0);
+  });
+
+  it('should refuse a bad --bots with exit code 2', async () => {
+    const { code, stderr } = await runCli(['demo', '--bots', 'many']);
+    expect(code).to.equal(2);
+    expect(stderr).to.contain('--bots must be a positive number');
   });
 
   it('should refuse an unknown command with exit code 2 and the usage', async () => {

@@ -5,7 +5,7 @@ import type { Config } from '../../config/schema.js';
 import { hashWorld, type World } from '../../lib/world/world.js';
 import { type ClientEvent, type P2PClient, createP2PClient } from '../../streams/client/client.js';
 import type { ConnectionStatus } from '../../streams/client/connection-state.js';
-import { type Cluster, passwordOf, startCluster } from '../support/cluster.js';
+import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
 import { eventually } from '../support/eventually.js';
 
 /** Checkpoints every second and a host silence noticed within 1.5 s, so the spec runs in seconds. */

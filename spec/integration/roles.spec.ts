@@ -11,7 +11,7 @@ import type { ChannelEvent } from '../../streams/session/channel.js';
 import { clientSession } from '../../streams/session/session.js';
 import { sessionSettings } from '../../streams/session/settings.js';
 import { connectWebSocket } from '../../streams/session/ws-duplex.js';
-import { CliProcess } from '../support/processes.js';
+import { CliProcess } from '../../streams/demo/cli-process.js';
 import { Recorder, isAssigned, isLoggedIn, isMoved } from '../support/coordinator-harness.js';
 
 /** A real client handshake with the host at `url`; resolves with the first channel event or rejects with its code. */

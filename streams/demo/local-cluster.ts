@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addAccount } from '../../streams/coordinator/accounts.js';
-import { CliProcess } from './processes.js';
+import { CliProcess } from './cli-process.js';
 
 export interface ClusterOptions {
   /** P2P hosts by id, with the maps each offers. */

@@ -5,11 +5,12 @@ import { ReplaySubject, filter, firstValueFrom, take, timeout } from 'rxjs';
 
 const bin = fileURLToPath(new URL('../../bin/warp-p2p.js', import.meta.url));
 
-/** A real `warp-p2p` process; its stdout lines are recorded for `line()` to wait on. */
+/** A real `warp-p2p` child process; its stdout lines are recorded for `line()` to wait on. */
 export class CliProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly lines: string[] = [];
-  private readonly lines$ = new ReplaySubject<string>(Number.POSITIVE_INFINITY);
+  /** Every stdout line, from the first (replayed to late subscribers). */
+  readonly lines$ = new ReplaySubject<string>(Number.POSITIVE_INFINITY);
   readonly exited: Promise<number | null>;
   stderr = '';
 
