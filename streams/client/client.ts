@@ -1,6 +1,5 @@
 import {
   BehaviorSubject,
-  EMPTY,
   type Observable,
   type SchedulerLike,
   Subject,
@@ -23,7 +22,6 @@ import {
   startWith,
   switchMap,
   takeUntil,
-  timer,
   withLatestFrom,
 } from 'rxjs';
 import { defaultConfig } from '../../config/load-config.js';
@@ -33,12 +31,10 @@ import { isSecurityError, toP2PError } from '../../lib/errors.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import {
   type SyncError,
-  type SyncInput,
   type SyncStep,
   initialSync,
   predictSelf,
   restoreBundle,
-  syncReducer,
 } from '../../lib/sync/sync-state.js';
 import type { World } from '../../lib/world/world.js';
 import { type HostReport, type PlayerAgentEvent, playerAgent$ } from '../coordinator/player-agent.js';
@@ -53,6 +49,7 @@ import {
   sameStatus,
 } from './connection-state.js';
 import { type Connector, wsConnector } from './connector.js';
+import { type SyncSource, syncManager } from './sync-manager.js';
 import { P2P_USAGE, parseDebugCommand } from './debug-commands.js';
 import { type LeaveHost, mapLink$, movedToVps } from './map-link.js';
 import {
@@ -273,46 +270,34 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
     shareReplay({ bufferSize: 1, refCount: false }),
   );
 
-  const isUpdate = (event: StatusEvent) =>
-    event.type === 'message' && (event.message.kind === 'delta' || event.message.kind === 'full_state');
-  // TIMEOUT: connected and synced once, yet no state update for UpdateTimeoutMS since the last (the channel's
-  // own heartbeat keeps the connection alive meanwhile).
-  const timeouts$ = status$.pipe(
-    map((status) => status.state === P2PConnectionState.CONNECTED),
-    distinctUntilChanged(),
-    switchMap((connected) =>
-      connected
-        ? link$.pipe(
-            filter(isUpdate),
-            switchMap(() => timer(config.P2P_SYNC.UpdateTimeoutMS, scheduler)),
-          )
-        : EMPTY,
-    ),
-    map((): SyncInput => ({ type: 'timeout' })),
-  );
-
-  const reduceSync = syncReducer(syncSettings);
-  const sync$ = merge(
+  // Everything the sync manager hears (what `--record` records): the map, the connection, messages, moves.
+  const syncSources$: Observable<SyncSource> = merge(
     link$.pipe(
-      mergeMap((event): (SyncInput | 'reset')[] =>
+      mergeMap((event): SyncSource[] =>
         event.type === 'map'
-          ? ['reset']
+          ? [{ type: 'reset' }]
           : event.type === 'established'
-            ? [{ type: 'connected', certificate: event.certificate }]
+            ? [{ type: 'established', certificate: event.certificate }]
             : event.type === 'message'
               ? [{ type: 'message', message: event.message }]
               : [],
       ),
     ),
-    moves.pipe(map(({ dx, dy }): SyncInput => ({ type: 'move', dx, dy }))),
-    timeouts$,
-  ).pipe(
-    scan(
-      (step: SyncStep, input: SyncInput | 'reset') =>
-        input === 'reset' ? initialSync(options.player, syncSettings) : reduceSync(step, input),
-      syncStep$.value,
+    status$.pipe(
+      map((status): SyncSource => ({
+        type: 'connected',
+        connected: status.state === P2PConnectionState.CONNECTED,
+      })),
     ),
-    takeUntil(stop),
+    moves.pipe(map(({ dx, dy }): SyncSource => ({ type: 'move', dx, dy }))),
+  ).pipe(takeUntil(stop), share());
+  const sync$ = syncSources$.pipe(
+    syncManager({
+      player: options.player,
+      settings: syncSettings,
+      updateTimeoutMs: config.P2P_SYNC.UpdateTimeoutMS,
+      ...onScheduler,
+    }),
     share(),
   );
 
