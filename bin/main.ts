@@ -5,6 +5,7 @@ import { clientCommand } from './commands/client.js';
 import { coordinatorCommand } from './commands/coordinator.js';
 import { demoCommand } from './commands/demo.js';
 import { hostCommand } from './commands/host.js';
+import { replayCommand } from './commands/replay.js';
 
 const USAGE = `warp-p2p: P2P hosting of game maps with automatic failover to a dedicated server
 
@@ -19,7 +20,9 @@ commands:
                 [--capacity N] [--host H] [--config FILE] [--json]
   vps           --coordinator URL --port N --service-key K [--id ID] [--host H] [--config FILE] [--json]
   client        --coordinator URL --player NAME [--password P] --map MAP [--json] [--config FILE]
-                [--log-level L] [--log-file FILE]   (WASD/arrows move, / types a /p2p command)
+                [--log-level L] [--log-file FILE] [--record FILE.jsonl]
+                (WASD/arrows move, / types a /p2p command)
+  replay        FILE.jsonl [--until-tick N] [--entity ID] [--json]   (a client's --record file)
   account add   NAME [--host] [--password P] [--accounts FILE]
   help          this text
   version       the package version
@@ -38,6 +41,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<void>>> = {
   vps: hostCommand('vps'),
   account: accountCommand,
   client: clientCommand,
+  replay: replayCommand,
   version: () => Promise.resolve(console.log(version())),
   help: () => Promise.resolve(void process.stdout.write(USAGE)),
 };

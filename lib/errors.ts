@@ -70,6 +70,18 @@ export const ERROR_CODES = {
     summary: 'the host no longer holds the map lease (it moved under a newer epoch)',
   },
 
+  ERR_RECORDING_CORRUPT: {
+    category: 'data',
+    summary: 'a session recording has a line that is not a valid entry (the message names the line)',
+  },
+  ERR_RECORDING_TRUNCATED: {
+    category: 'data',
+    summary: 'a session recording stops mid-entry (the message names the line)',
+  },
+  ERR_REPLAY_MISMATCH: {
+    category: 'data',
+    summary: 'a replay rebuilt a world hash or a sync-error timeline that differs from the recording',
+  },
   ERR_TOO_MANY_REJECTIONS: { category: 'connection', summary: 'a connection sent too many rejected frames' },
   ERR_FORCED_RECONNECT: {
     category: 'connection',

@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Subscription } from 'rxjs';
@@ -6,6 +7,7 @@ import { type P2PClient, createP2PClient } from '../../streams/client/client.js'
 import type { ConnectionStatus } from '../../streams/client/connection-state.js';
 import type { MetricsSnapshot } from '../../streams/client/metrics.js';
 import { createLogger } from '../../streams/log/logger.js';
+import { formatEntry } from '../../streams/replay/recording.js';
 import { loadConfigFile, requireFlag, usageError } from '../cli.js';
 
 const options = {
@@ -17,6 +19,7 @@ const options = {
   config: { type: 'string' },
   'log-level': { type: 'string', default: 'warn' },
   'log-file': { type: 'string' },
+  record: { type: 'string' },
 } as const;
 
 const LINE_USAGE = 'lines: /p2p status | metrics | debug on|off | reconnect | failover, or move DX DY';
@@ -130,6 +133,16 @@ const jsonLines = (client: P2PClient): Subscription => {
   return subscription;
 };
 
+/** --record: one JSON line per recording entry; resolves the returned close once the file is flushed. */
+const record = (client: P2PClient, path: string): (() => Promise<void>) => {
+  const file = createWriteStream(path, { flags: 'w' });
+  const subscription = client.recording$.subscribe((entry) => file.write(`${formatEntry(entry)}\n`));
+  return () => {
+    subscription.unsubscribe();
+    return new Promise((resolve) => file.end(resolve));
+  };
+};
+
 /** `warp-p2p client --coordinator URL --player NAME [--password P] --map MAP [--json]` */
 export const clientCommand = async (args: string[]): Promise<void> => {
   const { values } = parseArgs({ args, options });
@@ -152,6 +165,7 @@ export const clientCommand = async (args: string[]): Promise<void> => {
     },
     { logger },
   );
+  const recorder = values.record === undefined ? null : record(client, values.record);
   const view = json ? jsonLines(client) : interactive(client);
   client.loadMap(map);
   await new Promise<void>((resolve) => {
@@ -163,5 +177,6 @@ export const clientCommand = async (args: string[]): Promise<void> => {
     process.once('SIGTERM', leave);
   });
   view.unsubscribe();
+  await recorder?.();
   if (!json) process.stdout.write('\n');
 };

@@ -64,6 +64,8 @@ export interface SyncStep {
   readonly errors: readonly SyncError[];
   /** The world this step produced (a full state or an applied delta), null when it produced none. */
   readonly world: World | null;
+  /** A hash point: the host sent a world hash for this step's world and the reconstruction matched it. */
+  readonly verified: { readonly tick: number; readonly hash: string } | null;
 }
 
 export interface SyncSettings {
@@ -86,6 +88,7 @@ export const initialSync = (player: string, settings: SyncSettings): SyncStep =>
   out: [],
   errors: [],
   world: null,
+  verified: null,
 });
 
 /** The player's own entity as the client shows it: authoritative position plus the unacknowledged inputs. */
@@ -117,6 +120,7 @@ const step = (state: SyncState, more: Partial<Omit<SyncStep, 'state'>> = {}): Sy
   out: more.out ?? [],
   errors: more.errors ?? [],
   world: more.world ?? null,
+  verified: more.verified ?? null,
 });
 
 const askForFullState = (state: SyncState, error: SyncError): SyncStep =>
@@ -136,7 +140,11 @@ const onFullState = (state: SyncState, message: FullStateMessage): SyncStep => {
     acked: Math.max(state.acked, message.lastInput),
     resyncPending: false,
   });
-  return step(next, { out: [{ kind: 'ack', tick: message.tick }], world: replica.latest });
+  return step(next, {
+    out: [{ kind: 'ack', tick: message.tick }],
+    world: replica.latest,
+    verified: replica.latest === null ? null : { tick: message.tick, hash: hashWorld(replica.latest) },
+  });
 };
 
 /** The host answered an input somewhere else than predicted, farther than the threshold: a CONFLICT. */
@@ -177,6 +185,7 @@ const onDelta = (state: SyncState, message: DeltaMessage, settings: SyncSettings
     out: [{ kind: 'ack', tick: message.tick }],
     errors: conflict === null ? [] : [conflict],
     world: outcome.world,
+    verified: message.hash === null ? null : { tick: message.tick, hash: message.hash },
   });
 };
 

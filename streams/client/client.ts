@@ -7,6 +7,7 @@ import {
   asyncScheduler,
   catchError,
   concat,
+  defer,
   distinctUntilChanged,
   endWith,
   filter,
@@ -50,6 +51,7 @@ import {
 } from './connection-state.js';
 import { type Connector, wsConnector } from './connector.js';
 import { type SyncSource, syncManager } from './sync-manager.js';
+import { RECORDING_VERSION, type RecordEntry } from '../replay/recording.js';
 import { P2P_USAGE, parseDebugCommand } from './debug-commands.js';
 import { type LeaveHost, mapLink$, movedToVps } from './map-link.js';
 import {
@@ -126,6 +128,11 @@ export interface P2PClient {
   readonly move: (dx: number, dy: number) => void;
   /** A `/p2p` debug command; returns its answer (the usage line for anything else). */
   readonly command: (line: string) => string;
+  /**
+   * What `--record` writes: a header, then everything the sync manager hears and what the client sent and saw,
+   * with scheduler time (`streams/replay/recording.ts`). Subscribe before `loadMap` to have all of it.
+   */
+  readonly recording$: Observable<RecordEntry>;
   /** Leaves everything; the state ends DISCONNECTED and every stream completes. */
   readonly disconnect: () => void;
 }
@@ -461,7 +468,32 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
     ),
   ).subscribe({ complete: () => events.complete() });
 
+  const recording$ = defer(() => {
+    const at = <T>(entry: T) => ({ t: scheduler.now(), ...entry });
+    return merge(
+      of<RecordEntry>(
+        at({
+          kind: 'header',
+          version: RECORDING_VERSION,
+          role: 'client',
+          player: options.player,
+          sync: { ...syncSettings, updateTimeoutMs: config.P2P_SYNC.UpdateTimeoutMS },
+        } as const),
+      ),
+      status$.pipe(map((status): RecordEntry => at({ kind: 'state', status } as const))),
+      syncSources$.pipe(map((source): RecordEntry => at({ kind: 'source', source } as const))),
+      sync$.pipe(
+        mergeMap((step): RecordEntry[] => [
+          ...step.errors.map((error) => at({ kind: 'sync_error', error } as const)),
+          ...(step.verified === null ? [] : [at({ kind: 'hash', ...step.verified } as const)]),
+          ...step.out.map((message) => at({ kind: 'sent', message } as const)),
+        ]),
+      ),
+    );
+  });
+
   return {
+    recording$,
     state$: status$,
     world$,
     self$,
