@@ -2,6 +2,7 @@ import { either } from 'fp-ts';
 import type { Observable } from 'rxjs';
 import { defaultConfig, loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
+import { type Logger, createLogger } from '../streams/log/logger.js';
 
 /** A CLI failure: printed as `CODE: message`, exit code 1 (2 for usage errors). */
 export class CliError extends Error {
@@ -22,6 +23,21 @@ export const loadConfigFile = (path: string | undefined): Config => {
   if (either.isLeft(loaded)) throw new CliError(loaded.left.code, loaded.left.message);
   return loaded.right;
 };
+
+/** `--log-level` and `--log-file`, shared by every server command. */
+export const LOG_OPTIONS = {
+  'log-level': { type: 'string', default: 'info' },
+  'log-file': { type: 'string' },
+} as const;
+
+/** A server's logger: JSON lines to `--log-file` (its console is the event lines `serve` prints). */
+export const serverLogger = (
+  values: { 'log-level': string; 'log-file'?: string | undefined },
+  component: string,
+): Logger | undefined =>
+  values['log-file'] === undefined
+    ? undefined
+    : createLogger({ level: values['log-level'], file: values['log-file'] }).child({ component });
 
 export const requireFlag = (value: string | undefined, flag: string): string => {
   if (value === undefined || value === '') throw usageError(`${flag} is required`);
@@ -44,7 +60,7 @@ const LONG_FIELDS = new Set(['certificate', 'caCertificate', 'ticketPublicKey'])
  * Runs a server's event stream until SIGINT or SIGTERM, printing `listening <url>` (or one JSON line per event
  * with --json) and a short line per other event. Resolves when the stream ends or a signal stopped it.
  */
-export const serve = (events$: Observable<Printable>, json: boolean): Promise<void> =>
+export const serve = (events$: Observable<Printable>, json: boolean, logger?: Logger): Promise<void> =>
   new Promise((resolve, reject) => {
     const print = (event: Printable) => {
       if (json) console.log(JSON.stringify(event));
@@ -57,7 +73,20 @@ export const serve = (events$: Observable<Printable>, json: boolean): Promise<vo
         );
       }
     };
-    const subscription = events$.subscribe({ next: print, error: reject, complete: resolve });
+    const log = (event: Printable) => {
+      if (logger === undefined) return;
+      const { event: name, ...data } = event as Printable & Record<string, unknown>;
+      // An event carrying an error code (a refused session, a rejection) is a warning; the rest is info.
+      logger.log(typeof data['code'] === 'string' ? 'warn' : 'info', name, data);
+    };
+    const subscription = events$.subscribe({
+      next: (event) => {
+        print(event);
+        log(event);
+      },
+      error: reject,
+      complete: resolve,
+    });
     const stop = () => {
       subscription.unsubscribe();
       resolve();

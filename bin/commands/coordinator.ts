@@ -3,7 +3,7 @@ import { loadAccounts } from '../../streams/coordinator/accounts.js';
 import { loadOrCreateAuthority } from '../../streams/coordinator/authority.js';
 import { coordinatorServer$ } from '../../streams/coordinator/server.js';
 import { createMemoryStore } from '../../streams/coordinator/store.js';
-import { loadConfigFile, portFlag, requireFlag, serve } from '../cli.js';
+import { LOG_OPTIONS, loadConfigFile, portFlag, requireFlag, serve, serverLogger } from '../cli.js';
 
 /** `warp-p2p coordinator --port N --data-dir DIR [--host H] [--accounts FILE] [--allow-guests] [--service-key K] [--config FILE] [--json]` */
 export const coordinatorCommand = async (args: string[]): Promise<void> => {
@@ -18,6 +18,7 @@ export const coordinatorCommand = async (args: string[]): Promise<void> => {
       'service-key': { type: 'string' },
       config: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...LOG_OPTIONS,
     },
   });
   const config = loadConfigFile(values.config);
@@ -36,5 +37,5 @@ export const coordinatorCommand = async (args: string[]): Promise<void> => {
     },
     { host: values.host, port: portFlag(values.port) },
   );
-  await serve(events$, values.json);
+  await serve(events$, values.json, serverLogger(values, 'coordinator'));
 };

@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
 import { MAP_ID_PATTERN } from '../../lib/map-id.js';
 import { hostRole$ } from '../../streams/host/host-role.js';
-import { loadConfigFile, portFlag, requireFlag, serve, usageError } from '../cli.js';
+import {
+  LOG_OPTIONS,
+  loadConfigFile,
+  portFlag,
+  requireFlag,
+  serve,
+  serverLogger,
+  usageError,
+} from '../cli.js';
 
 const options = {
   coordinator: { type: 'string' },
@@ -15,6 +23,7 @@ const options = {
   'service-key': { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
+  ...LOG_OPTIONS,
 } as const;
 
 const mapList = (text: string): string[] => {
@@ -56,5 +65,5 @@ export const hostCommand =
             },
       config,
     });
-    await serve(events$, values.json);
+    await serve(events$, values.json, serverLogger(values, role === 'vps' ? 'vps' : 'host'));
   };

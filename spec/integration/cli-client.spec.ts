@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
 import { CliProcess } from '../../streams/demo/cli-process.js';
@@ -34,7 +37,7 @@ describe('warp-p2p client --json, with every role as a real CLI process', functi
     await cluster.stop();
   });
 
-  const startClient = (player: string) => {
+  const startClient = (player: string, ...extra: string[]) => {
     const client = new CliProcess([
       'client',
       '--coordinator',
@@ -48,19 +51,26 @@ describe('warp-p2p client --json, with every role as a real CLI process', functi
       '--config',
       cluster.configPath,
       '--json',
+      ...extra,
     ]);
     clients.push(client);
     return client;
   };
 
   it('should play, report its state, answer commands, fail over to the VPS restored, and exit cleanly', async () => {
-    const [ann, bob] = ['ann', 'bob'].map(startClient) as [CliProcess, CliProcess];
+    const logFile = join(mkdtempSync(join(tmpdir(), 'warp-client-log-')), 'ann.log');
+    const ann = startClient('ann', '--log-file', logFile);
+    const bob = startClient('bob');
     await Promise.all([ann, bob].map((c) => c.json(isState('CONNECTED', 'p2p'))));
     for (let n = 0; n < 5; n++) ann.child.stdin.write('move 2 0\n');
     ann.child.stdin.write('/p2p status\n');
     expect((await ann.json((e) => e['type'] === 'command'))['output']).to.match(
       /^CONNECTED p2p host-1 map forest/,
     );
+    ann.child.stdin.write('/p2p debug on\n');
+    expect(
+      (await ann.json((e) => e['type'] === 'command' && e['line'] === '/p2p debug on'))['output'],
+    ).to.equal('debug on');
     ann.child.stdin.write('jump\n');
     expect(await ann.json((e) => e['type'] === 'error')).to.include({ code: 'ERR_USAGE' });
     const metrics = await ann.json(
@@ -91,5 +101,17 @@ describe('warp-p2p client --json, with every role as a real CLI process', functi
     }
     expect(await ann.stop('SIGTERM')).to.equal(0);
     expect(ann.lines.at(-1)).to.satisfy((line: string) => isState('DISCONNECTED')(JSON.parse(line) as Line));
+    // The log file: JSON lines {ts, level, component, event, data}, with every state change and the failover.
+    const logged = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Line);
+    expect(logged[0]).to.have.keys(['ts', 'level', 'component', 'event', 'data']);
+    expect(logged.find((l) => l['event'] === 'failover')).to.include({ level: 'warn', component: 'client' });
+    expect(
+      logged
+        .filter((l) => l['event'] === 'state')
+        .map((l) => (l['data'] as { status: { state: string } }).status.state),
+    ).to.include.members(['CONNECTED', 'RECONNECTING', 'FAILING_OVER', 'DISCONNECTED']);
   });
 });
