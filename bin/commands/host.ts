@@ -1,4 +1,6 @@
+import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { formatEntry } from '../../streams/replay/recording.js';
 import { MAP_ID_PATTERN } from '../../lib/map-id.js';
 import { hostRole$ } from '../../streams/host/host-role.js';
 import {
@@ -24,6 +26,7 @@ const options = {
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
   ...LOG_OPTIONS,
+  record: { type: 'string' },
 } as const;
 
 const mapList = (text: string): string[] => {
@@ -38,7 +41,7 @@ const mapList = (text: string): string[] => {
 };
 
 /**
- * `warp-p2p host --coordinator URL --id ID --port N --maps a,b --account NAME --password P [--capacity N]`
+ * `warp-p2p host --coordinator URL --id ID --port N --maps a,b --account NAME --password P [--capacity N] [--record FILE]`
  * `warp-p2p vps --coordinator URL --port N --service-key K [--id vps]`
  */
 export const hostCommand =
@@ -49,6 +52,7 @@ export const hostCommand =
     const capacity = Number(values.capacity);
     if (!Number.isInteger(capacity) || capacity < 0)
       throw usageError(`--capacity must be a non-negative integer`);
+    const recording = values.record === undefined ? null : createWriteStream(values.record);
     const events$ = hostRole$({
       coordinatorUrl: requireFlag(values.coordinator, '--coordinator'),
       hostId: role === 'vps' ? (values.id ?? 'vps') : requireFlag(values.id, '--id'),
@@ -64,6 +68,16 @@ export const hostCommand =
               password: requireFlag(values.password, '--password'),
             },
       config,
+      ...(recording === null
+        ? {}
+        : {
+            record: {
+              next: (entry) => recording.write(`${formatEntry(entry)}\n`),
+              error: () => undefined,
+              complete: () => undefined,
+            },
+          }),
     });
     await serve(events$, values.json, serverLogger(values, role === 'vps' ? 'vps' : 'host'));
+    await new Promise<void>((resolve) => (recording === null ? resolve() : recording.end(resolve)));
   };

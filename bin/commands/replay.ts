@@ -9,6 +9,7 @@ import { CliError, requireFlag, usageError } from '../cli.js';
 const options = {
   'until-tick': { type: 'string' },
   entity: { type: 'string' },
+  map: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -32,6 +33,13 @@ const describe = (entry: TimelineEntry): string => {
       return `resync requested (tick ${entry.tick})`;
     case 'full_state':
       return `full state received (tick ${entry.tick})`;
+    case 'session':
+      return `session ${entry.event}${entry.player === null ? '' : ` ${entry.player}`}${entry.code === null ? '' : ` (${entry.code})`}`;
+    case 'join':
+    case 'leave':
+      return `${entry.player} ${entry.kind === 'join' ? 'joins' : 'leaves'} at tick ${entry.tick}`;
+    case 'conflict':
+      return `${entry.player}'s input clamped at tick ${entry.tick} (CONFLICT)`;
   }
 };
 
@@ -56,7 +64,7 @@ const follow = (result: ReplayResult, id: number) =>
         : [{ tick: world.tick, x: entity.x, y: entity.y, vx: entity.vx, vy: entity.vy }];
     });
 
-/** `warp-p2p replay FILE.jsonl [--until-tick N] [--entity ID] [--json]` */
+/** `warp-p2p replay FILE.jsonl [--until-tick N] [--entity ID] [--map MAP] [--json]` (a client's or a host's) */
 export const replayCommand = (args: string[]): Promise<void> => {
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
   const path = requireFlag(positionals[0], 'FILE.jsonl');
@@ -70,13 +78,13 @@ export const replayCommand = (args: string[]): Promise<void> => {
   }
   const parsed = parseRecording(text);
   if (either.isLeft(parsed)) throw new CliError(parsed.left.code, `${path}: ${parsed.left.message}`);
-  const result = replayRecording(parsed.right);
+  const result = replayRecording(parsed.right, values.map === undefined ? {} : { map: values.map });
   const mismatches = result.hashChecks.filter((c) => c.recorded !== null && c.recorded !== c.replayed);
 
   if (values.json) {
     console.log(
       JSON.stringify({
-        player: result.player,
+        subject: result.subject,
         durationMs: result.durationMs,
         matches: result.matches,
         timeline: result.timeline,
@@ -89,9 +97,7 @@ export const replayCommand = (args: string[]): Promise<void> => {
       }),
     );
   } else {
-    console.log(
-      `[P2P] replay of ${path}: player ${result.player}, ${(result.durationMs / 1000).toFixed(1)} s`,
-    );
+    console.log(`[P2P] replay of ${path}: ${result.subject}, ${(result.durationMs / 1000).toFixed(1)} s`);
     for (const entry of result.timeline)
       console.log(`  +${(entry.t / 1000).toFixed(3).padStart(8)} s  ${describe(entry)}`);
     console.log(

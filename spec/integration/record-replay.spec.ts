@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ describe('recording a live session with a desync, then replaying it', function (
       players: [],
       allowGuests: true,
       configText: '',
+      hostArgs: { 'host-1': ['--record', join(dir, 'host.jsonl')] },
     });
     const loaded = loadConfig({ text: '' });
     if (either.isLeft(loaded)) throw loaded.left;
@@ -73,6 +74,7 @@ describe('recording a live session with a desync, then replaying it', function (
     client.disconnect();
     recording = `${lines.join('\n')}\n`;
     writeFileSync(join(dir, 'session.jsonl'), recording);
+    expect(await cluster.hosts.get('host-1')?.stop('SIGTERM')).to.equal(0); // flushes the host's recording
   });
   after(async () => {
     await cluster.stop();
@@ -112,6 +114,21 @@ describe('recording a live session with a desync, then replaying it', function (
     expect(json.world.tick).to.equal(20);
     expect(json.world.entities.map((e) => e.id)).to.include(1);
     expect(json.entity.track.length).to.be.greaterThan(20);
+  });
+
+  it("should rebuild every tick of the host's map from the host's recording, with the same hashes", () => {
+    const human = replayCli(join(dir, 'host.jsonl'));
+    expect(human.status, human.stderr).to.equal(0);
+    expect(human.stdout).to.contain('host host-1');
+    expect(human.stdout).to.contain('session session.established ann');
+    expect(human.stdout).to.contain('ann joins at tick');
+    expect(human.stdout).to.contain('resync requested');
+    const parsed = parseRecording(readFileSync(join(dir, 'host.jsonl'), 'utf8'));
+    if (either.isLeft(parsed)) throw parsed.left;
+    const result = replayRecording(parsed.right);
+    expect(result.hashChecks.length).to.be.greaterThan(50);
+    expect(result.hashChecks.filter((c) => c.recorded !== c.replayed)).to.deep.equal([]);
+    expect(result.matches).to.equal(true);
   });
 
   it('should name the line of a corrupt or truncated recording', () => {

@@ -14,6 +14,8 @@ export interface ClusterOptions {
   readonly hostCapacity?: number;
   /** Names not in the accounts file log in as players without a password (many clients, no scrypt each). */
   readonly allowGuests?: boolean;
+  /** More flags for a host, by id (e.g. `--record FILE`). */
+  readonly hostArgs?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A coordinator, P2P hosts and a VPS as real `warp-p2p` processes on 127.0.0.1. */
@@ -88,6 +90,7 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
           'hoster-pw',
           '--capacity',
           String(options.hostCapacity ?? 64),
+          ...(options.hostArgs?.[id] ?? []),
           ...common,
         ]),
       );

@@ -1,8 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import {
+  EMPTY,
   type Observable,
+  type Observer,
   type SchedulerLike,
   Subject,
+  asyncScheduler,
+  ignoreElements,
   concatMap,
   defer,
   distinctUntilChanged,
@@ -31,6 +35,8 @@ import {
 import { sessionSettings } from '../session/settings.js';
 import type { MapHostEvent } from './map-host.js';
 import type { RestoreEvent } from './map-router.js';
+import { hostRecording$ } from '../replay/host-recorder.js';
+import type { RecordEntry } from '../replay/recording.js';
 import { worldSettings } from './map-router.js';
 import { type HostCredentials, type SessionServerEvent, sessionServer$ } from './session-server.js';
 
@@ -43,6 +49,8 @@ export interface HostRoleConfig {
   readonly capacity: number;
   readonly credentials: HostAgentConfig['credentials'];
   readonly config: Config;
+  /** Where `--record` entries go (streams/replay/recording.ts); nothing is recorded without it. */
+  readonly record?: Observer<RecordEntry>;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -144,7 +152,17 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
         event.type === 'bundle' || event.type === 'restored' ? [{ ...event, event: 'restore', map }] : [],
       ),
     );
+    const recording$ =
+      config.record === undefined
+        ? EMPTY
+        : hostRecording$({
+            hostId: config.hostId,
+            mapEvents$,
+            sessions$: server$ as Observable<{ event: string }>,
+            now: () => (config.scheduler ?? asyncScheduler).now(),
+          }).pipe(tap(config.record), ignoreElements());
     return merge(
+      recording$,
       restores$,
       server$,
       agent$.pipe(map((event): HostRoleEvent => ({ ...event, event: 'coordinator' }))),

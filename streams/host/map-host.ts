@@ -1,4 +1,14 @@
-import { type Observable, type SchedulerLike, asyncScheduler, buffer, defer, mergeMap, scan } from 'rxjs';
+import {
+  type Observable,
+  type SchedulerLike,
+  asyncScheduler,
+  buffer,
+  concat,
+  defer,
+  mergeMap,
+  of,
+  scan,
+} from 'rxjs';
 import { tickClock } from '../../operators/tick-clock.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import {
@@ -9,6 +19,12 @@ import {
   initialMapState,
 } from '../../lib/world/map-state.js';
 import type { World } from '../../lib/world/world.js';
+
+interface Tick {
+  readonly step: MapStep;
+  readonly events: readonly MapEvent[];
+  readonly congested: readonly string[];
+}
 
 export interface MapHostConfig {
   readonly rules: MapRules;
@@ -22,7 +38,15 @@ export interface MapHostConfig {
 export type MapHostEvent =
   | { readonly type: 'send'; readonly player: string; readonly message: Message }
   | { readonly type: 'conflict'; readonly player: string }
-  | { readonly type: 'ticked'; readonly world: World };
+  /** The map starts from this world under these rules (what a host recording replays from). */
+  | { readonly type: 'started'; readonly world: World; readonly rules: MapRules }
+  /** A tick ran: the events it took in, who was congested, and the world it made. */
+  | {
+      readonly type: 'ticked';
+      readonly world: World;
+      readonly events: readonly MapEvent[];
+      readonly congested: readonly string[];
+    };
 
 /**
  * One map's tick loop (DESIGN §3, host tick): every `updateIntervalMs` on the injected scheduler the map advances
@@ -35,19 +59,28 @@ export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): 
       periodMs: config.updateIntervalMs,
       scheduler: config.scheduler ?? asyncScheduler,
     });
-    const start: MapStep = { state: initialMapState(config.world), out: [], conflicts: [] };
-    return events$.pipe(
+    const start: Tick = {
+      step: { state: initialMapState(config.world), out: [], conflicts: [] },
+      events: [],
+      congested: [],
+    };
+    const ticked$ = events$.pipe(
       // Everything players sent since the last tick takes effect at the tick, in arrival order.
       buffer(ticks$),
-      scan(
-        (previous: MapStep, events) => advanceMap(previous.state, events, config.congested(), config.rules),
-        start,
-      ),
+      scan((previous: Tick, events): Tick => {
+        const congested = config.congested();
+        return {
+          step: advanceMap(previous.step.state, events, congested, config.rules),
+          events,
+          congested: [...congested],
+        };
+      }, start),
       // `ticked` first: it marks when the tick ran, before the sends it causes.
-      mergeMap((step): MapHostEvent[] => [
-        { type: 'ticked', world: step.state.world },
+      mergeMap(({ step, events, congested }): MapHostEvent[] => [
+        { type: 'ticked', world: step.state.world, events, congested },
         ...step.out.map((o): MapHostEvent => ({ type: 'send', player: o.player, message: o.message })),
         ...step.conflicts.map((player): MapHostEvent => ({ type: 'conflict', player })),
       ]),
     );
+    return concat(of<MapHostEvent>({ type: 'started', world: config.world, rules: config.rules }), ticked$);
   });

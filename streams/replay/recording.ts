@@ -1,7 +1,9 @@
 import { either } from 'fp-ts';
 import { type P2PError, p2pError } from '../../lib/errors.js';
 import { KIND_BYTES, type Message, decodePayload, encodePayload } from '../../lib/protocol/messages.js';
+import type { EntityState } from '../../lib/protocol/hot-codecs.js';
 import type { SyncError, SyncSettings } from '../../lib/sync/sync-state.js';
+import type { MapEvent, MapRules } from '../../lib/world/map-state.js';
 import type { ConnectionStatus } from '../client/connection-state.js';
 import type { SyncSource } from '../client/sync-manager.js';
 
@@ -13,6 +15,9 @@ import type { SyncSource } from '../client/sync-manager.js';
  */
 export const RECORDING_VERSION = 1;
 
+/** A host map's rules as recorded (everything but the signing key). */
+export type RecordedRules = Omit<MapRules, 'sign'>;
+
 export type RecordEntry =
   | {
       readonly t: number;
@@ -22,8 +27,54 @@ export type RecordEntry =
       readonly player: string;
       readonly sync: SyncSettings & { readonly updateTimeoutMs: number };
     }
+  | {
+      readonly t: number;
+      readonly kind: 'header';
+      readonly version: number;
+      readonly role: 'host';
+      readonly hostId: string;
+    }
+  /** Host: a map starts from this world. */
+  | {
+      readonly t: number;
+      readonly kind: 'map_start';
+      readonly map: string;
+      readonly rules: RecordedRules;
+      readonly world: {
+        readonly tick: number;
+        readonly entities: readonly EntityState[];
+        readonly players: Readonly<Record<string, number>>;
+        readonly lastInputs: Readonly<Record<string, number>>;
+      };
+    }
+  /** Host: one tick of a map, with what it took in (joins, leaves, decoded messages) and the world hash after. */
+  | {
+      readonly t: number;
+      readonly kind: 'tick';
+      readonly map: string;
+      readonly tick: number;
+      readonly events: readonly MapEvent[];
+      readonly congested: readonly string[];
+      readonly hash: string;
+    }
+  /** Host: a session opened or closed (with its code). */
+  | {
+      readonly t: number;
+      readonly kind: 'session';
+      readonly event: string;
+      readonly player: string | null;
+      readonly map: string | null;
+      readonly code: string | null;
+    }
   | { readonly t: number; readonly kind: 'source'; readonly source: SyncSource }
-  | { readonly t: number; readonly kind: 'sent'; readonly message: Message }
+  /** What was sent (after encoding, before sealing); on a host, to which player of which map. */
+  | {
+      readonly t: number;
+      readonly kind: 'sent';
+      readonly message: Message;
+      readonly map?: string;
+      readonly player?: string;
+    }
   | { readonly t: number; readonly kind: 'state'; readonly status: ConnectionStatus }
   | { readonly t: number; readonly kind: 'sync_error'; readonly error: SyncError }
   /** The world hash the client computed at a hash point (the host sent one and they matched). */
@@ -88,6 +139,48 @@ const checkSource = (value: unknown): SyncSource | string => {
   }
 };
 
+const checkMapStart = (value: Fields): RecordEntry | string => {
+  const { map, rules, world } = value;
+  if (!isString(map) || !isObject(rules) || !isObject(rules['world']) || !isObject(world))
+    return 'a map_start without map, rules or world';
+  const rulesComplete = ['epoch', 'hashEvery', 'checkpointEvery', 'historyTicks'].every((k) =>
+    isNumber(rules[k]),
+  );
+  const worldComplete =
+    isNumber(world['tick']) &&
+    Array.isArray(world['entities']) &&
+    isObject(world['players']) &&
+    isObject(world['lastInputs']);
+  return rulesComplete && worldComplete
+    ? (value as unknown as RecordEntry)
+    : 'a map_start with incomplete rules or world';
+};
+
+const checkTick = (value: Fields): RecordEntry | string => {
+  const { t, map, tick, events, congested, hash } = value;
+  if (
+    !isNumber(t) ||
+    !isString(map) ||
+    !isNumber(tick) ||
+    !isString(hash) ||
+    !Array.isArray(events) ||
+    !Array.isArray(congested)
+  )
+    return 'a tick without map, tick, events, congested and hash';
+  const checked: MapEvent[] = [];
+  for (const event of events as unknown[]) {
+    if (!isObject(event) || !isString(event['player'])) return 'a tick event without a player';
+    if (event['type'] === 'join' || event['type'] === 'leave')
+      checked.push({ type: event['type'], player: event['player'] });
+    else if (event['type'] === 'message') {
+      const message = checkMessage(event['message']);
+      if (isString(message)) return `a tick event with ${message}`;
+      checked.push({ type: 'message', player: event['player'], message });
+    } else return `a tick event of unknown type ${JSON.stringify(event['type'])}`;
+  }
+  return { t, kind: 'tick', map, tick, events: checked, congested: congested.filter(isString), hash };
+};
+
 const checkEntry = (value: unknown, first: boolean): RecordEntry | string => {
   if (!isObject(value) || !isNumber(value['t']) || !isString(value['kind']))
     return 'not an entry ({t, kind, …})';
@@ -98,6 +191,10 @@ const checkEntry = (value: unknown, first: boolean): RecordEntry | string => {
       const sync = value['sync'];
       if (value['version'] !== RECORDING_VERSION)
         return `unsupported recording version ${JSON.stringify(value['version'])}`;
+      if (value['role'] === 'host')
+        return isString(value['hostId'])
+          ? { t, kind, version: RECORDING_VERSION, role: 'host', hostId: value['hostId'] }
+          : 'a host header without hostId';
       if (!isString(value['player']) || !isObject(sync)) return 'a header without player or sync settings';
       if (
         !isNumber(sync['ringSize']) ||
@@ -124,8 +221,26 @@ const checkEntry = (value: unknown, first: boolean): RecordEntry | string => {
     }
     case 'sent': {
       const message = checkMessage(value['message']);
-      return isString(message) ? message : { t, kind, message };
+      if (isString(message)) return message;
+      return isString(value['map']) && isString(value['player'])
+        ? { t, kind, message, map: value['map'], player: value['player'] }
+        : { t, kind, message };
     }
+    case 'map_start':
+      return checkMapStart(value);
+    case 'tick':
+      return checkTick(value);
+    case 'session':
+      return isString(value['event'])
+        ? {
+            t,
+            kind,
+            event: value['event'],
+            player: isString(value['player']) ? value['player'] : null,
+            map: isString(value['map']) ? value['map'] : null,
+            code: isString(value['code']) ? value['code'] : null,
+          }
+        : 'a session entry without an event';
     case 'state':
       return isObject(value['status']) && isString(value['status']['state'])
         ? { t, kind, status: value['status'] as unknown as ConnectionStatus }

@@ -1,7 +1,8 @@
 import { Observable, VirtualTimeScheduler, takeUntil, timer } from 'rxjs';
 import type { SyncErrorType } from '../../lib/protocol/control-codecs.js';
 import type { SyncStep } from '../../lib/sync/sync-state.js';
-import type { World } from '../../lib/world/world.js';
+import { type MapRules, type MapState, advanceMap, initialMapState } from '../../lib/world/map-state.js';
+import { type World, hashWorld, worldFromSnapshot } from '../../lib/world/world.js';
 import type { ConnectionStatus } from '../client/connection-state.js';
 import { type SyncSource, syncManager } from '../client/sync-manager.js';
 import type { RecordEntry } from './recording.js';
@@ -17,7 +18,21 @@ export type TimelineEntry =
       readonly detail: string;
     }
   | { readonly t: number; readonly kind: 'resync_request'; readonly tick: number }
-  | { readonly t: number; readonly kind: 'full_state'; readonly tick: number };
+  | { readonly t: number; readonly kind: 'full_state'; readonly tick: number }
+  /** Host recordings: sessions, players joining and leaving a map, clamped inputs. */
+  | {
+      readonly t: number;
+      readonly kind: 'session';
+      readonly event: string;
+      readonly player: string | null;
+      readonly code: string | null;
+    }
+  | {
+      readonly t: number;
+      readonly kind: 'join' | 'leave' | 'conflict';
+      readonly player: string;
+      readonly tick: number;
+    };
 
 export interface HashCheck {
   readonly tick: number;
@@ -27,7 +42,8 @@ export interface HashCheck {
 }
 
 export interface ReplayResult {
-  readonly player: string;
+  /** Whose recording: `player NAME` or `host ID`. */
+  readonly subject: string;
   readonly durationMs: number;
   readonly timeline: readonly TimelineEntry[];
   readonly hashChecks: readonly HashCheck[];
@@ -47,10 +63,21 @@ const errorKey = (type: string, tick: number) => `${type}@${String(tick)}`;
  * wall clock), at the times they were recorded, and compares what it rebuilds with what the live client saw:
  * the world hash at every hash point and the sequence of sync errors.
  */
-export const replayRecording = (entries: readonly RecordEntry[]): ReplayResult => {
+export const replayRecording = (
+  entries: readonly RecordEntry[],
+  options: { readonly map?: string } = {},
+): ReplayResult => {
   const [header] = entries;
   if (header?.kind !== 'header')
     throw new Error('a recording starts with its header (parseRecording checks it)');
+  return header.role === 'host'
+    ? replayHost(header.hostId, entries, options.map)
+    : replayClient(header, entries);
+};
+
+type ClientHeader = Extract<RecordEntry, { kind: 'header'; role: 'client' }>;
+
+const replayClient = (header: ClientHeader, entries: readonly RecordEntry[]): ReplayResult => {
   const start = header.t;
   const end = Math.max(...entries.map((e) => e.t)) - start;
   const scheduler = new VirtualTimeScheduler();
@@ -118,13 +145,71 @@ export const replayRecording = (entries: readonly RecordEntry[]): ReplayResult =
     hashChecks.every((c) => c.recorded === c.replayed) &&
     replayedErrors.join() === recordedErrors.join();
   return {
-    player: header.player,
+    subject: `player ${header.player}`,
     durationMs: end,
     timeline,
     hashChecks,
     missedHashes,
     syncErrors: { replayed: replayedErrors, recorded: recordedErrors },
     matches,
+    worlds,
+  };
+};
+
+/**
+ * A host recording: every map restarts from its recorded world and advances tick by tick through the same
+ * pure `advanceMap` the host's tick loop runs, with the joins, leaves and messages each tick took in; the world
+ * hash after each tick must equal the recorded one.
+ */
+const replayHost = (
+  hostId: string,
+  entries: readonly RecordEntry[],
+  only: string | undefined,
+): ReplayResult => {
+  const start = entries[0]?.t ?? 0;
+  const end = Math.max(...entries.map((e) => e.t)) - start;
+  const maps = new Map<string, { state: MapState; rules: MapRules }>();
+  const worlds = new Map<number, World>();
+  const hashChecks: HashCheck[] = [];
+  const timeline: TimelineEntry[] = [];
+  const chosen = only ?? entries.find((e) => e.kind === 'map_start')?.map;
+  for (const entry of entries) {
+    const t = entry.t - start;
+    if (entry.kind === 'session')
+      timeline.push({ t, kind: 'session', event: entry.event, player: entry.player, code: entry.code });
+    if (entry.kind === 'map_start') {
+      const world = worldFromSnapshot(entry.world);
+      maps.set(entry.map, { state: initialMapState(world), rules: { ...entry.rules, sign: () => '' } });
+      if (entry.map === chosen) worlds.set(world.tick, world);
+    }
+    if (entry.kind !== 'tick') continue;
+    const live = maps.get(entry.map);
+    if (live === undefined) continue;
+    const step = advanceMap(live.state, entry.events, new Set(entry.congested), live.rules);
+    live.state = step.state;
+    const world = step.state.world;
+    hashChecks.push({
+      tick: world.tick,
+      replayed: hashWorld(world),
+      recorded: world.tick === entry.tick ? entry.hash : null,
+    });
+    if (entry.map !== chosen) continue;
+    worlds.set(world.tick, world);
+    for (const event of entry.events)
+      if (event.type !== 'message')
+        timeline.push({ t, kind: event.type, player: event.player, tick: world.tick });
+      else if (event.message.kind === 'resync_request')
+        timeline.push({ t, kind: 'resync_request', tick: world.tick });
+    for (const player of step.conflicts) timeline.push({ t, kind: 'conflict', player, tick: world.tick });
+  }
+  return {
+    subject: `host ${hostId}`,
+    durationMs: end,
+    timeline,
+    hashChecks,
+    missedHashes: [],
+    syncErrors: { replayed: [], recorded: [] },
+    matches: hashChecks.every((c) => c.recorded === c.replayed),
     worlds,
   };
 };

@@ -29,7 +29,7 @@ const describeEvent = map((e: Described) =>
 );
 
 describe('mapHost$', () => {
-  it('should tick on the scheduler, join at the next tick with a full state, then send deltas against acks', () => {
+  it('should announce its start, tick on the scheduler, join at the next tick with a full state, then send deltas against acks', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const events = hot<MapEvent>('-j---------a---', {
         j: { type: 'join', player: 'ann' },
@@ -41,10 +41,11 @@ describe('mapHost$', () => {
         updateIntervalMs: 4,
         congested: () => new Set(),
       });
-      expectObservable(host$.pipe(describeEvent), '^-------------!').toBe('----(ta)(tb)(tc)', {
+      expectObservable(host$.pipe(describeEvent), '^-------------!').toBe('s---(ta)(tb)(tc)', {
         a: 'ann:full_state:1/-',
         b: 'ann:delta:2/1',
         c: 'ann:delta:3/2',
+        s: 'started',
         t: 'ticked',
       });
     });
@@ -61,9 +62,10 @@ describe('mapHost$', () => {
         updateIntervalMs: 4,
         congested,
       });
-      expectObservable(host$.pipe(describeEvent), '^------------!').toBe('----(ta)t---(tc)', {
+      expectObservable(host$.pipe(describeEvent), '^------------!').toBe('s---(ta)t---(tc)', {
         a: 'ann:full_state:1/-',
         c: 'ann:delta:3/1',
+        s: 'started',
         t: 'ticked',
       });
     });
