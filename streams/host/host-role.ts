@@ -158,7 +158,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
         : hostRecording$({
             hostId: config.hostId,
             mapEvents$,
-            sessions$: server$ as Observable<{ event: string }>,
+            sessions$: server$,
             now: () => (config.scheduler ?? asyncScheduler).now(),
           }).pipe(tap(config.record), ignoreElements());
     return merge(
