@@ -134,12 +134,9 @@ const askForFullState = (state: SyncState, error: SyncError): SyncStep =>
 
 const onFullState = (state: SyncState, message: FullStateMessage): SyncStep => {
   const replica = applyFullState(state.replica, message);
-  const next = prune({
-    ...state,
-    replica,
-    acked: Math.max(state.acked, message.lastInput),
-    resyncPending: false,
-  });
+  // The server's word, not the highest seen: a VPS that restored from an older checkpoint has processed fewer
+  // inputs than the lost host had, and the ones between must count as unprocessed again.
+  const next = prune({ ...state, replica, acked: message.lastInput, resyncPending: false });
   return step(next, {
     out: [{ kind: 'ack', tick: message.tick }],
     world: replica.latest,

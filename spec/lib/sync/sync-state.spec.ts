@@ -131,6 +131,28 @@ describe('sync manager (pure reducer)', () => {
     expect(predictSelf(after.state)).to.deep.include({ x: annOf(clamped)?.x, y: annOf(clamped)?.y });
   });
 
+  it("should take a full state's last input as the truth, even if lower (a VPS restored from an older checkpoint)", () => {
+    const moved = [1, 2].reduce(
+      (world, seq) => applyInput(world, 'ann', { seq, dx: 3, dy: 0 }, DEFAULT_RULES).world,
+      joined,
+    );
+    const host = step(moved, DEFAULT_RULES);
+    const before = last(
+      run([
+        msg(fullState(joined)),
+        { type: 'move', dx: 3, dy: 0 },
+        { type: 'move', dx: 3, dy: 0 },
+        msg(deltaOf(joined, host)),
+      ]),
+    );
+    expect(before.state.acked).to.equal(2);
+    // The VPS has input 1 only: input 2 is unprocessed again, and the player is shown where it will be.
+    const restored = applyInput(joined, 'ann', { seq: 1, dx: 3, dy: 0 }, DEFAULT_RULES).world;
+    const after = last(run([msg(fullState(restored))], before));
+    expect(after.state.acked).to.equal(1);
+    expect(predictSelf(after.state)).to.deep.include({ x: annOf(host)?.x });
+  });
+
   it('should report TIMEOUT and ask for a full state', () => {
     const steps = run([msg(fullState(joined)), { type: 'timeout' }]);
     expect(last(steps).errors.map((e) => e.type)).to.deep.equal(['TIMEOUT']);
