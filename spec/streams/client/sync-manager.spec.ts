@@ -1,4 +1,3 @@
-import { expect } from 'chai';
 import { map } from 'rxjs';
 import type { FullStateMessage } from '../../../lib/protocol/control-codecs.js';
 import { type SyncSource, syncManager } from '../../../streams/client/sync-manager.js';
