@@ -97,7 +97,7 @@ describe('warp-p2p client --json, with every role as a real CLI process', functi
           .map((l) => JSON.parse(l) as Line)
           .filter((e) => e['type'] === 'state')
           .map((e) => (e['status'] as { state: string }).state),
-      ).to.include.members(['RECONNECTING', 'FAILING_OVER']);
+      ).to.include('FAILING_OVER'); // RECONNECTING too, unless the coordinator's map.moved came first
     }
     expect(await ann.stop('SIGTERM')).to.equal(0);
     expect(ann.lines.at(-1)).to.satisfy((line: string) => isState('DISCONNECTED')(JSON.parse(line) as Line));
@@ -112,6 +112,6 @@ describe('warp-p2p client --json, with every role as a real CLI process', functi
       logged
         .filter((l) => l['event'] === 'state')
         .map((l) => (l['data'] as { status: { state: string } }).status.state),
-    ).to.include.members(['CONNECTED', 'RECONNECTING', 'FAILING_OVER', 'DISCONNECTED']);
+    ).to.include.members(['CONNECTED', 'FAILING_OVER', 'DISCONNECTED']);
   });
 });

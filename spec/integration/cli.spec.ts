@@ -27,7 +27,8 @@ describe('warp-p2p CLI', () => {
     const { code, stdout } = await runCli(['demo', '--duration', '8', '--bots', '4']);
     expect(stdout).to.contain('[P2P] killed host-1 (SIGKILL)');
     expect(stdout).to.contain('[P2P] map forest → vps-1 (epoch 2, moved from host-1)');
-    for (const state of ['RECONNECTING p2p host-1', 'FAILING_OVER vps vps-1', 'CONNECTED vps vps-1'])
+    // RECONNECTING shows too, unless the coordinator's map.moved push beats the closed socket.
+    for (const state of ['FAILING_OVER vps vps-1', 'CONNECTED vps vps-1'])
       expect(stdout).to.contain(`[P2P] bot-1 ${state}`);
     expect(stdout).to.match(/bot-3: failover \d+ ms/);
     expect(stdout).to.contain('inputs lost: 0 of');
