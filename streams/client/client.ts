@@ -30,13 +30,7 @@ import type { Config } from '../../config/schema.js';
 import type { Assignment } from '../../lib/coordinator/protocol.js';
 import { isSecurityError, toP2PError } from '../../lib/errors.js';
 import type { Message } from '../../lib/protocol/messages.js';
-import {
-  type SyncError,
-  type SyncStep,
-  initialSync,
-  predictSelf,
-  restoreBundle,
-} from '../../lib/sync/sync-state.js';
+import { type SyncStep, initialSync, predictSelf, restoreBundle } from '../../lib/sync/sync-state.js';
 import type { World } from '../../lib/world/world.js';
 import { type HostReport, type PlayerAgentEvent, playerAgent$ } from '../coordinator/player-agent.js';
 import { type Logger, createLogger } from '../log/logger.js';
@@ -49,19 +43,27 @@ import {
   reduceStatus,
   sameStatus,
 } from './connection-state.js';
+import {
+  type ClientEvent,
+  describeStatus,
+  latencyAlarms,
+  linkClientEvents,
+  logClientEvent,
+  restoredEvents,
+} from './client-events.js';
+
+export type { ClientEvent } from './client-events.js';
 import { type Connector, wsConnector } from './connector.js';
 import { type SyncSource, syncManager } from './sync-manager.js';
 import { RECORDING_VERSION, type RecordEntry } from '../replay/recording.js';
 import { P2P_USAGE, parseDebugCommand } from './debug-commands.js';
 import { type LeaveHost, mapLink$, movedToVps } from './map-link.js';
 import {
-  type LatencyAlarm,
   type MetricEvent,
   type MetricsSnapshot,
   emptyMetrics,
   metricsSnapshot,
   reduceMetrics,
-  updateLatencyAlarm,
 } from './metrics.js';
 
 export interface P2PClientOptions {
@@ -87,32 +89,6 @@ export interface P2PClientDeps {
   readonly logger?: Logger;
 }
 
-/** What the client reports, one value per happening (the CLI prints these with `--json`). */
-export type ClientEvent =
-  | { readonly type: 'state'; readonly status: ConnectionStatus }
-  | { readonly type: 'sync_error'; readonly error: SyncError }
-  | { readonly type: 'restored'; readonly server: string | null; readonly tick: number; readonly ms: number }
-  | {
-      readonly type: 'failover';
-      readonly reason: 'error' | 'moved' | 'forced';
-      readonly from: string;
-      readonly to: string | null;
-      readonly code: string | null;
-    }
-  | { readonly type: 'retrying'; readonly server: string; readonly attempt: number; readonly code: string }
-  /** The VPS could not be reached during a failover; the client keeps trying with backoff. */
-  | {
-      readonly type: 'vps_unreachable';
-      readonly server: string;
-      readonly attempt: number;
-      readonly code: string;
-    }
-  | { readonly type: 'error'; readonly code: string; readonly message: string }
-  | { readonly type: 'rejected'; readonly code: string }
-  | { readonly type: 'latency_high'; readonly smoothedMs: number; readonly limitMs: number }
-  | { readonly type: 'latency_ok'; readonly smoothedMs: number | null }
-  | { readonly type: 'debug'; readonly on: boolean };
-
 export interface P2PClient {
   /** The seed's connection state with its server and map; replays the current one. */
   readonly state$: Observable<ConnectionStatus>;
@@ -137,9 +113,8 @@ export interface P2PClient {
   readonly disconnect: () => void;
 }
 
-/** Metrics are over this window; latency over MaxLatencyMS for LATENCY_SUSTAIN_MS raises `latency_high`. */
+/** Metrics are over this window. */
 export const METRICS_WINDOW_MS = 10_000;
-export const LATENCY_SUSTAIN_MS = 5_000;
 
 const mapOf = (event: PlayerAgentEvent): string | null =>
   event.type === 'assigned' ? event.assignment.map : 'map' in event ? event.map : null;
@@ -308,32 +283,7 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
     share(),
   );
 
-  // A restore ends the first full state after a failover began.
-  const restored$ = link$.pipe(
-    withLatestFrom(status$),
-    scan(
-      (
-        acc: { since: number | null; event: ClientEvent | null },
-        [event, status],
-      ): { since: number | null; event: ClientEvent | null } => {
-        if (event.type === 'failing-over') return { since: scheduler.now(), event: null };
-        if (acc.since !== null && event.type === 'message' && event.message.kind === 'full_state')
-          return {
-            since: null,
-            event: {
-              type: 'restored',
-              server: status.server?.id ?? null,
-              tick: event.message.tick,
-              ms: scheduler.now() - acc.since,
-            },
-          };
-        return { since: acc.since, event: null };
-      },
-      { since: null, event: null },
-    ),
-    mergeMap((acc) => (acc.event === null ? [] : [acc.event])),
-    share(),
-  );
+  const restored$ = restoredEvents(link$, status$, scheduler);
   const syncErrors$ = sync$.pipe(mergeMap((step) => step.errors));
 
   const metricsState$ = merge(
@@ -353,59 +303,8 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
     takeUntil(stop),
     share(),
   );
-  const latencyAlarms$ = metrics$.pipe(
-    scan(
-      (acc: { alarm: LatencyAlarm; event: ClientEvent | null }, snapshot) => {
-        const smoothed = snapshot.latency.smoothedMs;
-        const alarm = updateLatencyAlarm(acc.alarm, smoothed, scheduler.now(), {
-          maxLatencyMs: network.MaxLatencyMS,
-          sustainMs: LATENCY_SUSTAIN_MS,
-        });
-        const event: ClientEvent | null =
-          alarm.raised && !acc.alarm.raised && smoothed !== null
-            ? { type: 'latency_high', smoothedMs: smoothed, limitMs: network.MaxLatencyMS }
-            : !alarm.raised && acc.alarm.raised
-              ? { type: 'latency_ok', smoothedMs: smoothed }
-              : null;
-        return { alarm, event };
-      },
-      { alarm: { overSince: null, raised: false }, event: null },
-    ),
-    mergeMap((acc) => (acc.event === null ? [] : [acc.event])),
-  );
-
-  const linkEvents$ = link$.pipe(
-    withLatestFrom(status$),
-    mergeMap(([event, status]): ClientEvent[] => {
-      switch (event.type) {
-        case 'failing-over':
-          return [
-            {
-              type: 'failover',
-              reason: event.reason,
-              from: event.from.id,
-              to: event.to?.id ?? null,
-              code: event.error?.code ?? null,
-            },
-          ];
-        case 'retrying':
-          return [
-            {
-              type: status.state === P2PConnectionState.FAILING_OVER ? 'vps_unreachable' : 'retrying',
-              server: event.server.id,
-              attempt: event.attempt,
-              code: event.error.code,
-            },
-          ];
-        case 'failed':
-          return [{ type: 'error', code: event.error.code, message: event.error.message }];
-        case 'rejected':
-          return [{ type: 'rejected', code: event.error.code }];
-        default:
-          return [];
-      }
-    }),
-  );
+  const latencyAlarms$ = latencyAlarms(metrics$, network.MaxLatencyMS, scheduler);
+  const linkEvents$ = linkClientEvents(link$, status$);
 
   const events$ = merge(
     status$.pipe(map((status): ClientEvent => ({ type: 'state', status }))),
@@ -530,25 +429,4 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
       running.unsubscribe();
     },
   };
-};
-
-const describeStatus = (status: ConnectionStatus): string =>
-  [
-    status.state,
-    status.server === null ? null : `${status.server.kind} ${status.server.id}`,
-    status.map === null ? null : `map ${status.map}`,
-  ]
-    .filter((part) => part !== null)
-    .join(' ');
-
-/** Every state change, failover, rejection and threshold breach is a log event (DESIGN §7). */
-const logClientEvent = (logger: Logger, event: ClientEvent): void => {
-  const { type, ...data } = event;
-  const level =
-    type === 'error'
-      ? 'error'
-      : ['sync_error', 'failover', 'vps_unreachable', 'rejected', 'latency_high'].includes(type)
-        ? 'warn'
-        : 'info';
-  logger.log(level, type, { component: 'client', ...data });
 };
