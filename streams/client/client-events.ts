@@ -111,6 +111,10 @@ export const linkClientEvents = (
               code: event.error?.code ?? null,
             },
           ];
+        case 'back-to-host':
+          return [
+            { type: 'retrying', server: event.server.id, attempt: event.attempt, code: event.error.code },
+          ];
         case 'retrying':
           return [
             {

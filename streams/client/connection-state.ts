@@ -28,6 +28,13 @@ export type LinkEvent =
   /** Bytes on the wire (frames as sent and received), for bandwidth metrics. */
   | { readonly type: 'wire'; readonly direction: 'in' | 'out'; readonly bytes: number }
   | { readonly type: 'retrying'; readonly server: Server; readonly attempt: number; readonly error: P2PError }
+  /** The VPS does not serve the map: the host still owns it, so the client goes back to the host. */
+  | {
+      readonly type: 'back-to-host';
+      readonly server: Server;
+      readonly attempt: number;
+      readonly error: P2PError;
+    }
   | {
       readonly type: 'failing-over';
       /** A failed host (`error`), a `map.moved` push (`moved`), or `/p2p failover` (`forced`). */
@@ -90,6 +97,8 @@ export const reduceStatus = (status: ConnectionStatus, event: StatusEvent): Conn
         : { ...status, state: P2PConnectionState.RECONNECTING, server: serverOf(event.server) };
     case 'failing-over':
       return { ...status, state: P2PConnectionState.FAILING_OVER, server: serverOf(event.to) };
+    case 'back-to-host':
+      return { ...status, state: P2PConnectionState.RECONNECTING, server: serverOf(event.server) };
     case 'failed':
       return { state: P2PConnectionState.DISCONNECTED, server: null, map: event.map };
     case 'stopped':

@@ -10,7 +10,7 @@ import {
   throwError,
 } from 'rxjs';
 import type { Assignment } from '../../lib/coordinator/protocol.js';
-import { p2pError, toP2PError } from '../../lib/errors.js';
+import { isSecurityError, p2pError, toP2PError } from '../../lib/errors.js';
 import type { RestoreMessage } from '../../lib/protocol/control-codecs.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { type FailoverCause, failover } from '../../operators/failover.js';
@@ -48,7 +48,8 @@ const serverOf = (owner: Assignment['owner']): Server => ({ kind: owner.kind, id
  * connection retry it `maxRetries` times `reconnectDelayMs` apart (`retryBackoff`), then fail over to the VPS
  * with the restore bundle (`failover`). A security error (a host that fails verification) is not retried: it
  * fails over at once. A `leave$` value (a `map.moved` push, `/p2p failover`) fails over without retries. The
- * VPS itself is retried with doubling backoff for ever, each attempt announced as `retrying`.
+ * VPS itself is retried with doubling backoff for ever, each attempt announced as `retrying`, except that a VPS
+ * refusing a map the coordinator never moved (ERR_LEASE_REVOKED) sends the client back to the host.
  *
  * Errors only when there is no VPS to fail over to (ERR_NO_HOST) or the VPS fails verification.
  */
@@ -82,7 +83,8 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
       ? null
       : { server: { kind: 'vps', id: vps.id, url: vps.url }, ticket: vps.ticket, ca: config.ca };
 
-  const onVps = (target: Target, withBundle: boolean): Observable<LinkEvent> =>
+  /** `confirmed`: the coordinator said the VPS owns the map now, so a refusal from it can only be a race. */
+  const onVps = (target: Target, withBundle: boolean, confirmed: boolean): Observable<LinkEvent> =>
     defer(() => {
       const bundle = withBundle ? config.bundle() : null;
       return attempt(target, concat(bundle === null ? EMPTY : of(bundle), config.outbox$));
@@ -92,6 +94,7 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
         delayMs: config.reconnectDelayMs,
         factor: 2,
         maxDelayMs: config.maxReconnectDelayMs,
+        shouldRetry: (error) => !isSecurityError(error) && (confirmed || !notTheOwner(error)),
         retrying: retrying(target.server),
         resetOn: (event) => event.type === 'established',
         ...scheduler,
@@ -104,7 +107,7 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
     ca: config.ca,
   };
   // A map the VPS owns already: nothing to fail over to, and no bundle (the VPS restored it from others').
-  if (owner.server.kind === 'vps') return onVps(owner, false);
+  if (owner.server.kind === 'vps') return onVps(owner, false, true);
 
   const toVps = (cause: FailoverCause<LeaveHost>): Observable<LinkEvent> => {
     const target =
@@ -120,21 +123,45 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
       of(announced),
       target === null
         ? throwError(() => p2pError('ERR_NO_HOST', `no VPS to fail over to for ${config.assignment.map}`))
-        : onVps(target, true),
+        : onVps(target, true, cause.kind === 'trigger' && cause.trigger.reason === 'moved'),
     );
   };
 
-  return attempt(owner, config.outbox$).pipe(
+  const viaHost$ = defer(() =>
+    attempt(owner, config.outbox$).pipe(
+      retryBackoff({
+        count: config.maxRetries,
+        delayMs: config.reconnectDelayMs,
+        retrying: retrying(owner.server),
+        resetOn: (event) => event.type === 'established',
+        ...scheduler,
+      }),
+      failover<LinkEvent, LinkEvent, LeaveHost>({ to: toVps, trigger$: config.leave$ }),
+    ),
+  );
+  // The client gave up on the host by itself, and the VPS says it does not serve the map (ERR_LEASE_REVOKED):
+  // the host still owns it (it was slow, not gone), so go back to it, with backoff, rather than wait for a
+  // VPS that will never take the map.
+  return viaHost$.pipe(
     retryBackoff({
-      count: config.maxRetries,
+      count: Number.POSITIVE_INFINITY,
       delayMs: config.reconnectDelayMs,
-      retrying: retrying(owner.server),
+      factor: 2,
+      maxDelayMs: config.maxReconnectDelayMs,
+      shouldRetry: notTheOwner,
+      retrying: (attempt, error): LinkEvent => ({
+        type: 'back-to-host',
+        server: owner.server,
+        attempt,
+        error: toP2PError(error),
+      }),
       resetOn: (event) => event.type === 'established',
       ...scheduler,
     }),
-    failover<LinkEvent, LinkEvent, LeaveHost>({ to: toVps, trigger$: config.leave$ }),
   );
 };
+
+const notTheOwner = (error: unknown): boolean => toP2PError(error).code === 'ERR_LEASE_REVOKED';
 
 /** Turns `map.moved` pushes for one map into `leave$` values (only moves to the VPS with a ticket count). */
 export const movedToVps =

@@ -138,6 +138,7 @@ export const reduceMetrics = (state: MetricsState, event: MetricEvent, now: numb
       return state;
     }
     case 'retrying':
+    case 'back-to-host':
       return { ...state, reconnects: state.reconnects + 1 };
     case 'failing-over':
       return { ...state, failovers: state.failovers + 1 };

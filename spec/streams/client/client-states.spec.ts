@@ -43,6 +43,7 @@ const LINK: Record<string, LinkEvent> = {
   },
 };
 const lost = new P2PError('ERR_CONNECTION_CLOSED', 'peer closed');
+const notServed = new P2PError('ERR_LEASE_REVOKED', 'the VPS does not serve forest under this epoch');
 const forged = new P2PError('ERR_HANDSHAKE_SIGNATURE', 'transcript signature does not verify');
 
 /** One letter per status, so the expected marbles read as the state machine's path. */
@@ -198,6 +199,37 @@ describe('client connection state machine (marbles, virtual time)', () => {
       [2, 'ERR_CONNECTION_CLOSED'],
       [3, 'ERR_CONNECTION_CLOSED'],
     ]);
+  });
+
+  it('should go back to the host when it gave up on it but the VPS does not serve the map', () => {
+    const { attempts, events } = run(
+      {
+        scripts: { 'host-1': ['-o-e 20ms #', '-#', '-#', '-#', '-o-e'], 'vps-1': ['-#'] },
+        errors: { 'vps-1': notServed },
+      },
+      (state$, { expectObservable }) =>
+        expectObservable(state$, window).toBe('dc 8ms ha-C 20ms R 3002ms FR 1002ms C'),
+    );
+    expect(attempts).to.deep.equal({ 'host-1': 5, 'vps-1': 1 });
+    expect(events).to.deep.include({
+      type: 'retrying',
+      server: 'host-1',
+      attempt: 1,
+      code: 'ERR_LEASE_REVOKED',
+    });
+  });
+
+  it('should keep trying the VPS the coordinator named, even if it refuses at first (it may not hold the lease yet)', () => {
+    const { attempts } = run(
+      {
+        agent: 'l 9ms a 29ms m',
+        scripts: { 'host-1': ['-o-e 20ms #'], 'vps-1': ['-#', '-o-e'] },
+        errors: { 'vps-1': notServed },
+      },
+      (state$, { expectObservable }) =>
+        expectObservable(state$, window).toBe('dc 8ms ha-C 20ms R 5ms F 1003ms V'),
+    );
+    expect(attempts).to.deep.equal({ 'host-1': 1, 'vps-1': 2 });
   });
 
   it('should reconnect on /p2p reconnect', () => {
