@@ -1,10 +1,8 @@
 import { either } from 'fp-ts';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
-import type { World } from '../lib/world/world.js';
-import { type P2PClient, createP2PClient } from '../streams/client/client.js';
-import type { ConnectionStatus } from '../streams/client/connection-state.js';
 import { type Cluster, startCluster } from '../streams/demo/local-cluster.js';
+import { TrackedClient } from '../streams/demo/tracked-client.js';
 
 /**
  * `npm run bench -- failover`: 100 clients on one map of a P2P host, each moving every 100 ms; the host process
@@ -22,7 +20,6 @@ LoginRateLimit=100000
 MaxPendingHandshakes=1000
 `;
 
-const wall = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const until = async (check: () => boolean, ms: number, what: string) => {
   const end = Date.now() + ms;
@@ -31,33 +28,6 @@ const until = async (check: () => boolean, ms: number, what: string) => {
     await sleep(20);
   }
 };
-
-class BenchClient {
-  readonly client: P2PClient;
-  status: ConnectionStatus | null = null;
-  world: World | null = null;
-  restoredAt: number | null = null;
-  moved = 0;
-
-  constructor(
-    readonly name: string,
-    url: string,
-    config: Config,
-  ) {
-    this.client = createP2PClient({ coordinatorUrl: url, player: name, config });
-    this.client.state$.subscribe((s) => (this.status = s));
-    this.client.world$.subscribe((w) => (this.world = w));
-    this.client.events$.subscribe((e) => {
-      if (e.type === 'restored' && this.restoredAt === null) this.restoredAt = wall();
-    });
-  }
-
-  position(): number | null {
-    const id = this.world?.players[this.name];
-    const entity = id === undefined ? undefined : this.world?.entities.get(id);
-    return entity === undefined ? null : entity.x;
-  }
-}
 
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
@@ -71,20 +41,15 @@ const round = async (
 ) => {
   const clients = Array.from(
     { length: CLIENTS },
-    (_, n) => new BenchClient(`${map}-${n}`, cluster.url, config),
+    (_, n) => new TrackedClient({ coordinatorUrl: cluster.url, player: `${map}-${n}`, config }),
   );
   let mover: NodeJS.Timeout | undefined;
   try {
     clients.forEach((c) => c.client.loadMap(map));
     const onHost = () => clients.every((c) => c.status?.state === 'CONNECTED' && c.position() !== null);
     await until(onHost, 60_000, `${CLIENTS} clients on ${hostId}`);
-    const start = new Map(clients.map((c) => [c.name, c.position() ?? 0]));
-    mover = setInterval(() => {
-      for (const c of clients) {
-        c.moved += 1;
-        c.client.move(1, 0);
-      }
-    }, 100);
+    clients.forEach((c) => c.markStart());
+    mover = setInterval(() => clients.forEach((c) => c.move(1, 0)), 100);
     // A signed checkpoint every CheckpointIntervalTicks: play past one before the host goes.
     const firstTick = Math.max(...clients.map((c) => c.world?.tick ?? 0));
     await until(
@@ -94,7 +59,7 @@ const round = async (
       'a checkpoint',
     );
 
-    const signalledAt = wall();
+    const signalledAt = Date.now();
     cluster.hosts.get(hostId)?.child.kill(signal);
     const restored = () => clients.every((c) => c.status?.server?.kind === 'vps' && c.restoredAt !== null);
     await until(restored, 60_000, `${CLIENTS} clients restored on the VPS`).catch((error: unknown) => {
@@ -108,11 +73,7 @@ const round = async (
     });
     clearInterval(mover);
     // Settle: every move made, before, during or after the failover, has reached the VPS and come back.
-    const missing = () =>
-      clients.reduce(
-        (lost, c) => lost + Math.abs((start.get(c.name) ?? 0) + c.moved - (c.position() ?? 0)),
-        0,
-      );
+    const missing = () => clients.reduce((lost, c) => lost + c.missing(), 0);
     await until(() => missing() === 0, 5000, 'every input in effect').catch(() => undefined);
     const times = clients.map((c) => (c.restoredAt ?? Number.NaN) - signalledAt).sort((a, b) => a - b);
     const figures = {
@@ -120,7 +81,7 @@ const round = async (
       p95: Math.round(percentile(times, 0.95)),
       max: Math.round(times.at(-1) ?? Number.NaN),
       lostInputs: Math.round(missing()),
-      moves: clients.reduce((sum, c) => sum + c.moved, 0),
+      moves: clients.reduce((sum, c) => sum + c.moved.count, 0),
     };
     console.log(
       `failover ${signal}: ${CLIENTS} clients, signal → CONNECTED on the VPS with the restored world: p50 ${figures.p50} ms, p95 ${figures.p95} ms, max ${figures.max} ms; inputs lost ${figures.lostInputs} of ${figures.moves}`,

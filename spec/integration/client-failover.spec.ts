@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import { either } from 'fp-ts';
 import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
-import { hashWorld, type World } from '../../lib/world/world.js';
-import { type ClientEvent, type P2PClient, createP2PClient } from '../../streams/client/client.js';
-import type { ConnectionStatus } from '../../streams/client/connection-state.js';
+import { hashWorld } from '../../lib/world/world.js';
 import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
 
 /** Checkpoints every second and a host silence noticed within 1.5 s, so the spec runs in seconds. */
@@ -21,43 +20,15 @@ LoginRateLimit=1000
 `;
 const PLAYERS = Array.from({ length: 20 }, (_, n) => `p${String(n + 1).padStart(2, '0')}`);
 
-/** One client and what its streams showed. */
-class Player {
-  readonly client: P2PClient;
-  status: ConnectionStatus | null = null;
-  world: World | null = null;
-  readonly events: ClientEvent[] = [];
-  /** The world hash at each tick seen on the VPS. */
+/** A tracked client that also keeps the world hash at each tick it saw on the VPS. */
+class Player extends TrackedClient {
   readonly hashes = new Map<number, string>();
-  /** Every move made, in effect or not: after the failover all of them must be. */
-  moved = { dx: 0, dy: 0 };
 
-  constructor(
-    readonly name: string,
-    url: string,
-    config: Config,
-  ) {
-    this.client = createP2PClient({ coordinatorUrl: url, player: name, password: passwordOf(name), config });
-    this.client.state$.subscribe((status) => (this.status = status));
+  constructor(name: string, url: string, config: Config) {
+    super({ coordinatorUrl: url, player: name, password: passwordOf(name), config });
     this.client.world$.subscribe((world) => {
-      this.world = world;
       if (this.status?.server?.kind === 'vps') this.hashes.set(world.tick, hashWorld(world));
     });
-    this.client.events$.subscribe((event) => this.events.push(event));
-  }
-
-  entity() {
-    const id = this.world?.players[this.name];
-    return id === undefined ? undefined : this.world?.entities.get(id);
-  }
-
-  move(dx: number, dy: number) {
-    this.moved = { dx: this.moved.dx + dx, dy: this.moved.dy + dy };
-    this.client.move(dx, dy);
-  }
-
-  on(kind: 'p2p' | 'vps') {
-    return this.status?.state === 'CONNECTED' && this.status.server?.kind === kind;
   }
 }
 
@@ -83,9 +54,10 @@ describe('20 clients failing over to the VPS (coordinator, two hosts and the VPS
     let mover: NodeJS.Timeout | undefined;
     try {
       players.forEach((p) => p.client.loadMap(map));
-      await eventually(() => players.every((p) => p.on('p2p') && p.entity() !== undefined));
+      await eventually(() => players.every((p) => p.connectedTo('p2p') && p.entity() !== undefined));
       expect(new Set(players.map((p) => p.status?.server?.id))).to.deep.equal(new Set([hostId]));
-      const start = new Map(players.map((p) => [p.name, { ...p.entity() }]));
+      const entityIds = new Map(players.map((p) => [p.name, p.entity()?.id]));
+      players.forEach((p) => p.markStart());
       mover = setInterval(() => players.forEach((p, n) => p.move(n % 2, 1 - (n % 2))), 100);
       const firstTick = Math.max(...players.map((p) => p.world?.tick ?? 0));
       // Two checkpoints later every client holds a signed checkpoint it verified.
@@ -93,7 +65,7 @@ describe('20 clients failing over to the VPS (coordinator, two hosts and the VPS
 
       cluster.hosts.get(hostId)?.child.kill(signal);
       await eventually(
-        () => players.every((p) => p.on('vps') && p.events.some((e) => e.type === 'restored')),
+        () => players.every((p) => p.connectedTo('vps') && p.events.some((e) => e.type === 'restored')),
         30_000,
       );
       clearInterval(mover);
@@ -105,12 +77,11 @@ describe('20 clients failing over to the VPS (coordinator, two hosts and the VPS
       // Every input, acknowledged by the lost host or not, is in effect on the VPS, on the same entity.
       await eventually(() =>
         players.every((p) => {
-          const before = start.get(p.name);
           const now = p.entity();
           return (
-            now?.id === before?.id &&
-            now?.x === Math.fround((before?.x ?? 0) + p.moved.dx) &&
-            now?.y === Math.fround((before?.y ?? 0) + p.moved.dy)
+            now?.id === entityIds.get(p.name) &&
+            now?.x === Math.fround((p.start?.x ?? 0) + p.moved.dx) &&
+            now?.y === Math.fround((p.start?.y ?? 0) + p.moved.dy)
           );
         }),
       );
@@ -125,9 +96,7 @@ describe('20 clients failing over to the VPS (coordinator, two hosts and the VPS
         p.events.flatMap((e) => (e.type === 'sync_error' ? [e.error.type] : [])),
       );
       expect(syncErrors.filter((type) => type !== 'TIMEOUT')).to.deep.equal([]);
-      expect(
-        new Set(players.map((p) => p.world !== null && hashWorld(p.world) && p.world.entities.size)).size,
-      ).to.equal(1);
+      expect(new Set(players.map((p) => p.world?.entities.size)).size).to.equal(1);
     } finally {
       clearInterval(mover);
       players.forEach((p) => p.client.disconnect());

@@ -1,10 +1,8 @@
 import { either } from 'fp-ts';
 import { loadConfig } from '../../config/load-config.js';
-import type { World } from '../../lib/world/world.js';
-import { type P2PClient, createP2PClient } from '../client/client.js';
-import type { ConnectionStatus } from '../client/connection-state.js';
-import type { MetricsSnapshot } from '../client/metrics.js';
-import { type Cluster, startCluster } from './local-cluster.js';
+import type { P2PClientOptions } from '../client/client.js';
+import { startCluster } from './local-cluster.js';
+import { TrackedClient } from './tracked-client.js';
 
 /** Checkpoints every second and a lost host noticed quickly, so the failover shows within a short demo. */
 const DEMO_CONFIG = `[P2P_SYNC]
@@ -45,57 +43,25 @@ export interface DemoSummary {
   readonly moves: number;
 }
 
-class Bot {
-  readonly client: P2PClient;
-  status: ConnectionStatus | null = null;
-  metrics: MetricsSnapshot | null = null;
-  world: World | null = null;
-  restoredAt: number | null = null;
-  start: { x: number; y: number } | null = null;
-  moved = { dx: 0, dy: 0, count: 0 };
-
+class Bot extends TrackedClient {
   constructor(
-    readonly name: string,
+    name: string,
     readonly map: string,
-    cluster: Cluster,
+    options: Omit<P2PClientOptions, 'player'>,
     onChange: (bot: Bot) => void,
   ) {
-    const loaded = loadConfig({ text: DEMO_CONFIG });
-    if (either.isLeft(loaded)) throw loaded.left;
-    this.client = createP2PClient({ coordinatorUrl: cluster.url, player: name, config: loaded.right });
-    this.client.state$.subscribe((status) => {
-      this.status = status;
-      onChange(this);
-    });
-    this.client.metrics$.subscribe((metrics) => (this.metrics = metrics));
-    this.client.world$.subscribe((world) => (this.world = world));
-    this.client.events$.subscribe((event) => {
-      if (event.type === 'restored') this.restoredAt ??= Date.now();
-    });
+    super({ ...options, player: name });
+    this.client.state$.subscribe(() => onChange(this));
   }
 
-  position(): { x: number; y: number } | null {
-    const id = this.world?.players[this.name];
-    const entity = id === undefined ? undefined : this.world?.entities.get(id);
-    return entity === undefined ? null : { x: entity.x, y: entity.y };
-  }
-
+  /** One move of the square walk; moves count from the first one made while connected. */
   step(): void {
-    if (this.status?.state !== 'CONNECTED' && this.start === null) return;
-    this.start ??= this.position();
-    if (this.start === null) return;
+    if (this.start === null) {
+      if (this.status?.state !== 'CONNECTED' || this.position() === null) return;
+      this.markStart();
+    }
     const [dx, dy] = SQUARE[Math.floor(this.moved.count / 10) % SQUARE.length] ?? [0, 0];
-    this.moved = { dx: this.moved.dx + dx, dy: this.moved.dy + dy, count: this.moved.count + 1 };
-    this.client.move(dx, dy);
-  }
-
-  /** Moves made that the authoritative world does not show (0 when every input is in effect). */
-  missing(): number {
-    const now = this.position();
-    if (this.start === null || now === null) return 0;
-    return Math.round(
-      Math.abs(this.start.x + this.moved.dx - now.x) + Math.abs(this.start.y + this.moved.dy - now.y),
-    );
+    this.move(dx, dy);
   }
 }
 
@@ -116,6 +82,9 @@ const botLine = (bot: Bot): string => {
  */
 export const runFailoverDemo = async (options: DemoOptions): Promise<DemoSummary> => {
   const { write } = options;
+  const loaded = loadConfig({ text: DEMO_CONFIG });
+  if (either.isLeft(loaded)) throw loaded.left;
+  const config = loaded.right;
   write(`[P2P] starting a coordinator, host-1 (forest), host-2 (desert) and a VPS on 127.0.0.1…\n`);
   const cluster = await startCluster({
     hosts: { 'host-1': [MAPS['host-1']], 'host-2': [MAPS['host-2']] },
@@ -156,7 +125,13 @@ export const runFailoverDemo = async (options: DemoOptions): Promise<DemoSummary
   };
   const bots = Array.from(
     { length: options.bots },
-    (_, n) => new Bot(`bot-${n + 1}`, n % 2 === 0 ? MAPS['host-1'] : MAPS['host-2'], cluster, onChange),
+    (_, n) =>
+      new Bot(
+        `bot-${n + 1}`,
+        n % 2 === 0 ? MAPS['host-1'] : MAPS['host-2'],
+        { coordinatorUrl: cluster.url, config },
+        onChange,
+      ),
   );
   let drawn = 0;
   const draw = () => {
