@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import { Subject, of } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { exportPKCS8 } from 'jose';
@@ -46,7 +47,22 @@ const rssAfterGc = () => {
 let bytesSent = 0;
 let updatesSent = 0;
 
+/** WARP_BENCH_PROFILE=DIR: a V8 CPU profile of each measurement window (open it in Chrome DevTools). */
+const profileDir = process.env['WARP_BENCH_PROFILE'];
+const profiler = profileDir === undefined ? null : new inspector.Session();
+profiler?.connect();
+const startProfile = () => {
+  profiler?.post('Profiler.enable', () => profiler.post('Profiler.start'));
+};
+const stopProfile = (clients: number) => {
+  profiler?.post('Profiler.stop', (error, result) => {
+    if (error === null)
+      writeFileSync(`${profileDir}/host-${mode}-${clients}.cpuprofile`, JSON.stringify(result.profile));
+  });
+};
+
 const measure = (ms: number, clients: () => number) => {
+  startProfile();
   ticks.length = 0;
   reference = { tick: tickCount, at: lastTickAt };
   // Bots time delivery against the same schedule: the map's world tick N is host tick N.
@@ -57,6 +73,7 @@ const measure = (ms: number, clients: () => number) => {
   const t0 = wall();
   setTimeout(() => {
     const cpu = process.cpuUsage(cpu0);
+    stopProfile(clients());
     const seconds = (wall() - t0) / 1000;
     const sorted = [...ticks].sort((a, b) => a - b);
     const updates = updatesSent - updates0;

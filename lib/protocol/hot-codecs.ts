@@ -1,9 +1,10 @@
 import { either } from 'fp-ts';
+import { readVarint, unzigzag, varintSize, writeVarint, zigzag } from './varint.js';
 
 /**
  * Compact binary codecs for the messages sent every tick. Each reads only within [offset, end) and returns
- * `Left(reason)` instead of throwing, like an io-ts codec. Numbers are big-endian; positions and velocities are
- * float32, so the world model keeps them float32-exact (Math.fround) and hashes agree on both ends.
+ * `Left(reason)` instead of throwing, like an io-ts codec. Numbers are big-endian; positions and velocities in a
+ * delta are fixed point (`POSITION_STEPS`), small numbers are varints.
  */
 export interface BinaryCodec<A> {
   readonly name: string;
@@ -32,6 +33,20 @@ export interface InputMessage {
   readonly dy: number;
 }
 
+/**
+ * What a delta says about one entity: every field when the entity is new to the baseline (`kind` is present
+ * exactly then), otherwise only the fields that changed.
+ */
+export interface EntityUpdate {
+  readonly id: number;
+  readonly kind?: EntityKind;
+  readonly x?: number;
+  readonly y?: number;
+  readonly vx?: number;
+  readonly vy?: number;
+  readonly hp?: number;
+}
+
 export interface DeltaMessage {
   readonly kind: 'delta';
   readonly tick: number;
@@ -39,7 +54,7 @@ export interface DeltaMessage {
   readonly lastInput: number;
   /** 16 hex digits when this tick carries a world hash. */
   readonly hash: string | null;
-  readonly entities: readonly EntityState[];
+  readonly entities: readonly EntityUpdate[];
   readonly removed: readonly number[];
 }
 
@@ -66,7 +81,6 @@ export interface AppMessage {
   readonly payload: Buffer;
 }
 
-export const ENTITY_BYTES = 23;
 const HASH_PATTERN = /^[0-9a-f]{16}$/;
 
 const exactly =
@@ -141,90 +155,184 @@ export const AppCodec: BinaryCodec<AppMessage> = {
   read: (b, o, end) => either.right({ kind: 'app', payload: Buffer.from(b.subarray(o, end)) }),
 };
 
-/** Writes an entity's 23 bytes (the wire form, also what the world hash covers). */
-export const writeEntity = (e: EntityState, b: Buffer, o: number): void => {
-  b.writeUInt32BE(e.id, o);
-  b[o + 4] = e.kind === 'player' ? 0 : 1;
-  b.writeFloatBE(e.x, o + 5);
-  b.writeFloatBE(e.y, o + 9);
-  b.writeFloatBE(e.vx, o + 13);
-  b.writeFloatBE(e.vy, o + 17);
-  b.writeUInt16BE(e.hp, o + 21);
+/**
+ * Positions and velocities are fixed point on the wire, in steps of 1/32 of a world unit: a position is a u16
+ * (so a map is at most 2047 units across), a velocity a zigzag varint. The world model keeps every value on
+ * that grid (`quantize`), so nothing is lost on the wire and hashes agree on both ends.
+ */
+export const POSITION_STEPS = 32;
+export const MAX_COORDINATE = 0xffff / POSITION_STEPS;
+
+/** The nearest value on the wire's grid. */
+export const quantize = (value: number): number => Math.round(value * POSITION_STEPS) / POSITION_STEPS;
+
+// Which fields an entity update carries. A new entity carries all of them, and only a new entity has KIND.
+const FIELD = { kind: 1, x: 2, y: 4, vx: 8, vy: 16, hp: 32 } as const;
+const ALL_FIELDS = 63;
+
+const fieldMask = (u: EntityUpdate): number =>
+  (u.kind === undefined ? 0 : FIELD.kind) |
+  (u.x === undefined ? 0 : FIELD.x) |
+  (u.y === undefined ? 0 : FIELD.y) |
+  (u.vx === undefined ? 0 : FIELD.vx) |
+  (u.vy === undefined ? 0 : FIELD.vy) |
+  (u.hp === undefined ? 0 : FIELD.hp);
+
+const steps = (value: number) => Math.round(value * POSITION_STEPS);
+
+const updateSize = (u: EntityUpdate, previousId: number): number =>
+  varintSize(zigzag(u.id - previousId)) +
+  1 +
+  (u.kind === undefined ? 0 : 1) +
+  (u.x === undefined ? 0 : 2) +
+  (u.y === undefined ? 0 : 2) +
+  (u.vx === undefined ? 0 : varintSize(zigzag(steps(u.vx)))) +
+  (u.vy === undefined ? 0 : varintSize(zigzag(steps(u.vy)))) +
+  (u.hp === undefined ? 0 : 2);
+
+// Ids are written as the gap from the previous id (zigzag, so any order works; ascending costs a byte each).
+const writeUpdate = (u: EntityUpdate, previousId: number, b: Buffer, o: number): number => {
+  let at = writeVarint(zigzag(u.id - previousId), b, o);
+  b[at++] = fieldMask(u);
+  if (u.kind !== undefined) b[at++] = u.kind === 'player' ? 0 : 1;
+  if (u.x !== undefined) at = b.writeUInt16BE(steps(u.x), at);
+  if (u.y !== undefined) at = b.writeUInt16BE(steps(u.y), at);
+  if (u.vx !== undefined) at = writeVarint(zigzag(steps(u.vx)), b, at);
+  if (u.vy !== undefined) at = writeVarint(zigzag(steps(u.vy)), b, at);
+  if (u.hp !== undefined) at = b.writeUInt16BE(u.hp, at);
+  return at;
 };
 
-const readEntity = (b: Buffer, o: number): EntityState | string => {
-  const kindByte = b[o + 4];
-  if (kindByte !== 0 && kindByte !== 1) return `entity kind ${kindByte} is unknown`;
-  const entity: EntityState = {
-    id: b.readUInt32BE(o),
-    kind: kindByte === 0 ? 'player' : 'npc',
-    x: b.readFloatBE(o + 5),
-    y: b.readFloatBE(o + 9),
-    vx: b.readFloatBE(o + 13),
-    vy: b.readFloatBE(o + 17),
-    hp: b.readUInt16BE(o + 21),
-  };
-  const finite = [entity.x, entity.y, entity.vx, entity.vy].every(Number.isFinite);
-  return finite ? entity : 'entity position or velocity is not finite';
+const readUpdate = (
+  b: Buffer,
+  o: number,
+  end: number,
+  previousId: number,
+): { readonly update: EntityUpdate; readonly next: number } | string => {
+  const gap = readVarint(b, o, end);
+  if (gap === null || gap.next >= end) return 'truncated entity';
+  const id = previousId + unzigzag(gap.value);
+  if (id < 0 || id > 0xffff_ffff) return `entity id ${id} is out of range`;
+  const mask = b[gap.next] as number;
+  if (mask > ALL_FIELDS || ((mask & FIELD.kind) !== 0 && mask !== ALL_FIELDS))
+    return `entity ${id} has field mask ${mask}`;
+  let at = gap.next + 1;
+  const fixed = (bytes: number) => (end - at >= bytes ? at : -1);
+  const update: { -readonly [K in keyof EntityUpdate]: EntityUpdate[K] } = { id };
+  if ((mask & FIELD.kind) !== 0) {
+    if (fixed(1) < 0) return 'truncated entity';
+    const kind = b[at++];
+    if (kind !== 0 && kind !== 1) return `entity kind ${kind} is unknown`;
+    update.kind = kind === 0 ? 'player' : 'npc';
+  }
+  for (const field of ['x', 'y'] as const) {
+    if ((mask & FIELD[field]) === 0) continue;
+    if (fixed(2) < 0) return 'truncated entity';
+    update[field] = b.readUInt16BE(at) / POSITION_STEPS;
+    at += 2;
+  }
+  for (const field of ['vx', 'vy'] as const) {
+    if ((mask & FIELD[field]) === 0) continue;
+    const read = readVarint(b, at, end);
+    if (read === null) return 'truncated entity';
+    update[field] = unzigzag(read.value) / POSITION_STEPS;
+    at = read.next;
+  }
+  if ((mask & FIELD.hp) !== 0) {
+    if (fixed(2) < 0) return 'truncated entity';
+    update.hp = b.readUInt16BE(at);
+    at += 2;
+  }
+  return { update, next: at };
 };
 
-// tick u32, baseTick u32, lastInput u32, flags u8 (bit 0: hash), [hash 8], entity count u16, entities,
-// removed count u16, removed ids u32 each.
+// tick u32, ticks since the baseline varint, lastInput varint, flags u8 (bit 0: hash), [hash 8 bytes],
+// update count varint, updates, removed count varint, removed ids as zigzag gaps.
 export const DeltaCodec: BinaryCodec<DeltaMessage> = {
   name: 'delta',
-  size: (m) =>
-    13 + (m.hash === null ? 0 : 8) + 2 + m.entities.length * ENTITY_BYTES + 2 + m.removed.length * 4,
+  size: (m) => {
+    let size = 4 + varintSize(m.tick - m.baseTick) + varintSize(m.lastInput) + 1 + (m.hash === null ? 0 : 8);
+    size += varintSize(m.entities.length) + varintSize(m.removed.length);
+    let previous = 0;
+    for (const u of m.entities) {
+      size += updateSize(u, previous);
+      previous = u.id;
+    }
+    previous = 0;
+    for (const id of m.removed) {
+      size += varintSize(zigzag(id - previous));
+      previous = id;
+    }
+    return size;
+  },
   write: (m, b, o) => {
     b.writeUInt32BE(m.tick, o);
-    b.writeUInt32BE(m.baseTick, o + 4);
-    b.writeUInt32BE(m.lastInput, o + 8);
-    b[o + 12] = m.hash === null ? 0 : 1;
-    let at = o + 13;
+    let at = writeVarint(m.tick - m.baseTick, b, o + 4);
+    at = writeVarint(m.lastInput, b, at);
+    b[at++] = m.hash === null ? 0 : 1;
     if (m.hash !== null) at += b.write(m.hash, at, 8, 'hex');
-    b.writeUInt16BE(m.entities.length, at);
-    at += 2;
-    for (const e of m.entities) {
-      writeEntity(e, b, at);
-      at += ENTITY_BYTES;
+    at = writeVarint(m.entities.length, b, at);
+    let previous = 0;
+    for (const u of m.entities) {
+      at = writeUpdate(u, previous, b, at);
+      previous = u.id;
     }
-    b.writeUInt16BE(m.removed.length, at);
-    at += 2;
+    at = writeVarint(m.removed.length, b, at);
+    previous = 0;
     for (const id of m.removed) {
-      b.writeUInt32BE(id, at);
-      at += 4;
+      at = writeVarint(zigzag(id - previous), b, at);
+      previous = id;
     }
   },
   read: (b, o, end) => {
     const fail = (why: string) => either.left(`delta: ${why}`);
-    if (end - o < 17) return fail('shorter than its fixed part');
-    const flags = b[o + 12] as number;
+    if (end - o < 4) return fail('shorter than its tick');
+    const tick = b.readUInt32BE(o);
+    const gap = readVarint(b, o + 4, end);
+    const lastInput = gap === null ? null : readVarint(b, gap.next, end);
+    if (gap === null || lastInput === null || lastInput.next >= end) return fail('truncated header');
+    if (gap.value > tick) return fail(`baseline ${gap.value} ticks before tick ${tick}`);
+    const flags = b[lastInput.next] as number;
     if (flags > 1) return fail(`unknown flags ${flags}`);
-    let at = o + 13;
+    let at = lastInput.next + 1;
     let hash: string | null = null;
     if (flags === 1) {
-      if (end - at < 8 + 4) return fail('truncated hash');
+      if (end - at < 8) return fail('truncated hash');
       hash = b.toString('hex', at, at + 8);
       at += 8;
     }
-    const count = b.readUInt16BE(at);
-    at += 2;
-    if (end - at < count * ENTITY_BYTES + 2) return fail('truncated entity list');
-    const entities: EntityState[] = [];
-    for (let i = 0; i < count; i++, at += ENTITY_BYTES) {
-      const entity = readEntity(b, at);
-      if (typeof entity === 'string') return fail(entity);
-      entities.push(entity);
+    const count = readVarint(b, at, end);
+    // Each update takes at least two bytes: a count past that is a lie, refused before anything is allocated.
+    if (count === null || count.value * 2 > end - count.next) return fail('truncated entity list');
+    at = count.next;
+    const entities: EntityUpdate[] = [];
+    let previous = 0;
+    for (let i = 0; i < count.value; i++) {
+      const read = readUpdate(b, at, end, previous);
+      if (typeof read === 'string') return fail(read);
+      entities.push(read.update);
+      previous = read.update.id;
+      at = read.next;
     }
-    const removedCount = b.readUInt16BE(at);
-    at += 2;
-    if (end - at !== removedCount * 4) return fail('removed list does not match its length');
+    const removedCount = readVarint(b, at, end);
+    if (removedCount === null || removedCount.value > end - removedCount.next)
+      return fail('truncated removed list');
+    at = removedCount.next;
     const removed: number[] = [];
-    for (let i = 0; i < removedCount; i++, at += 4) removed.push(b.readUInt32BE(at));
+    previous = 0;
+    for (let i = 0; i < removedCount.value; i++) {
+      const read = readVarint(b, at, end);
+      if (read === null) return fail('truncated removed list');
+      previous += unzigzag(read.value);
+      removed.push(previous);
+      at = read.next;
+    }
+    if (at !== end) return fail(`${end - at} trailing bytes`);
     return either.right({
       kind: 'delta',
-      tick: b.readUInt32BE(o),
-      baseTick: b.readUInt32BE(o + 4),
-      lastInput: b.readUInt32BE(o + 8),
+      tick,
+      baseTick: tick - gap.value,
+      lastInput: lastInput.value,
       hash,
       entities,
       removed,

@@ -4,7 +4,7 @@ import type {
   RestoreMessage,
   SyncErrorType,
 } from '../protocol/control-codecs.js';
-import type { DeltaMessage } from '../protocol/hot-codecs.js';
+import { type DeltaMessage, quantize } from '../protocol/hot-codecs.js';
 import type { Message } from '../protocol/messages.js';
 import { type Replica, applyDeltaMessage, applyFullState, emptyReplica } from '../world/replica.js';
 import { type World, hashWorld } from '../world/world.js';
@@ -208,7 +208,7 @@ const onMove = (state: SyncState, dx: number, dy: number): SyncStep => {
     tick,
     dx,
     dy,
-    predicted: self === null ? null : { x: Math.fround(self.x + dx), y: Math.fround(self.y + dy) },
+    predicted: self === null ? null : { x: quantize(self.x + dx), y: quantize(self.y + dy) },
   };
   return step(
     { ...state, lastSeq: seq, inputs: [...state.inputs, input] },

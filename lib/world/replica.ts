@@ -42,6 +42,7 @@ export const applyDeltaMessage = (
     entities: message.entities,
     removed: message.removed,
   });
+  if (world === null) return { replica, outcome: { kind: 'desync', reason: 'baseline' } };
   if (message.hash !== null && hashWorld(world) !== message.hash)
     return { replica, outcome: { kind: 'desync', reason: 'hash' } };
   return { replica: remember(replica, world), outcome: { kind: 'applied', world } };

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ENTITY_BYTES, type EntityState, writeEntity } from '../protocol/hot-codecs.js';
+import { type EntityState, type EntityUpdate, MAX_COORDINATE, quantize } from '../protocol/hot-codecs.js';
 
 /**
  * The world of one map: entities by id, which entity each player controls, and the last input applied per
- * player. Pure values; every function returns a new world. Positions and velocities are float32-exact
- * (Math.fround), so they survive the wire unchanged and hashes agree on host and client.
+ * player. Pure values; every function returns a new world. Positions and velocities stay on the wire's grid
+ * (`quantize`), so they survive the wire unchanged and hashes agree on host and client.
  */
 export interface World {
   readonly tick: number;
@@ -36,7 +36,7 @@ export const DEFAULT_RULES: WorldRules = {
   npcStride: 1,
 };
 
-const f = Math.fround;
+const f = quantize;
 const FIRST_PLAYER_ID = 1000;
 
 /** A 32-bit mix of integers: the deterministic randomness NPCs walk by. */
@@ -51,8 +51,10 @@ const mix = (...values: number[]): number => {
 
 const clampTo = (value: number, max: number) => f(Math.min(Math.max(value, 0), max));
 
-/** A new map with its NPCs placed from the seed. */
+/** A new map with its NPCs placed from the seed. Throws on a map larger than the wire can carry (a bug). */
 export const createWorld = (rules: WorldRules): World => {
+  if (rules.width > MAX_COORDINATE || rules.height > MAX_COORDINATE)
+    throw new RangeError(`a map is at most ${MAX_COORDINATE} units across`);
   const entities = new Map<number, EntityState>();
   for (let id = 1; id <= rules.npcCount; id++) {
     entities.set(id, {
@@ -162,33 +164,79 @@ export const step = (world: World, rules: WorldRules): World => {
   return { ...world, tick, entities };
 };
 
-const sameEntity = (a: EntityState, b: EntityState) =>
-  a.kind === b.kind && a.x === b.x && a.y === b.y && a.vx === b.vx && a.vy === b.vy && a.hp === b.hp;
-
 export interface WorldDelta {
   readonly tick: number;
   readonly baseTick: number;
-  readonly entities: readonly EntityState[];
+  readonly entities: readonly EntityUpdate[];
   readonly removed: readonly number[];
 }
 
-/** What changed from `baseline` to `current`: entities added or changed, ids removed. */
+/** The fields of `entity` that differ from `before`; all of them (with its kind) when it is new. */
+const changes = (before: EntityState | undefined, entity: EntityState): EntityUpdate | null => {
+  if (before === undefined || before.kind !== entity.kind) return entity;
+  if (
+    before.x === entity.x &&
+    before.y === entity.y &&
+    before.vx === entity.vx &&
+    before.vy === entity.vy &&
+    before.hp === entity.hp
+  )
+    return null;
+  return {
+    id: entity.id,
+    ...(before.x === entity.x ? {} : { x: entity.x }),
+    ...(before.y === entity.y ? {} : { y: entity.y }),
+    ...(before.vx === entity.vx ? {} : { vx: entity.vx }),
+    ...(before.vy === entity.vy ? {} : { vy: entity.vy }),
+    ...(before.hp === entity.hp ? {} : { hp: entity.hp }),
+  };
+};
+
+/** What changed from `baseline` to `current`: new entities whole, changed ones by field, ids removed. */
 export const diff = (baseline: World, current: World): WorldDelta => {
-  const entities: EntityState[] = [];
+  const entities: EntityUpdate[] = [];
   for (const entity of current.entities.values()) {
-    const before = baseline.entities.get(entity.id);
-    if (before === undefined || !sameEntity(before, entity)) entities.push(entity);
+    const update = changes(baseline.entities.get(entity.id), entity);
+    if (update !== null) entities.push(update);
   }
   const removed = [...baseline.entities.keys()].filter((id) => !current.entities.has(id));
   return { tick: current.tick, baseTick: baseline.tick, entities, removed };
 };
 
-/** The world a delta describes, given its baseline (players and inputs travel separately). */
-export const applyDelta = (baseline: World, delta: WorldDelta): World => {
+/**
+ * The world a delta describes, given its baseline (players and inputs travel separately); null when an update
+ * names an entity the baseline lacks without carrying all of it (the delta was not made against this baseline).
+ */
+export const applyDelta = (baseline: World, delta: WorldDelta): World | null => {
   const entities = new Map(baseline.entities);
   for (const id of delta.removed) entities.delete(id);
-  for (const entity of delta.entities) entities.set(entity.id, entity);
+  for (const update of delta.entities) {
+    const before = update.kind === undefined ? entities.get(update.id) : undefined;
+    const entity = { ...before, ...update };
+    if (!isEntityState(entity)) return null;
+    entities.set(update.id, entity);
+  }
   return { ...baseline, tick: delta.tick, entities };
+};
+
+const isEntityState = (e: Partial<EntityState>): e is EntityState =>
+  e.kind !== undefined &&
+  e.x !== undefined &&
+  e.y !== undefined &&
+  e.vx !== undefined &&
+  e.vy !== undefined &&
+  e.hp !== undefined;
+
+/** An entity's 23 bytes as the world hash covers them: id, kind, position and velocity as float32, hp. */
+const ENTITY_BYTES = 23;
+const writeEntity = (e: EntityState, b: Buffer, o: number): void => {
+  b.writeUInt32BE(e.id, o);
+  b[o + 4] = e.kind === 'player' ? 0 : 1;
+  b.writeFloatBE(e.x, o + 5);
+  b.writeFloatBE(e.y, o + 9);
+  b.writeFloatBE(e.vx, o + 13);
+  b.writeFloatBE(e.vy, o + 17);
+  b.writeUInt16BE(e.hp, o + 21);
 };
 
 /**

@@ -3,6 +3,7 @@ import { either } from 'fp-ts';
 import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
 import { hashWorld } from '../../lib/world/world.js';
+import { quantize } from '../../lib/protocol/hot-codecs.js';
 import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
@@ -80,8 +81,8 @@ describe('20 clients failing over to the VPS (coordinator, two hosts and the VPS
           const now = p.entity();
           return (
             now?.id === entityIds.get(p.name) &&
-            now?.x === Math.fround((p.start?.x ?? 0) + p.moved.dx) &&
-            now?.y === Math.fround((p.start?.y ?? 0) + p.moved.dy)
+            now?.x === quantize((p.start?.x ?? 0) + p.moved.dx) &&
+            now?.y === quantize((p.start?.y ?? 0) + p.moved.dy)
           );
         }),
       );

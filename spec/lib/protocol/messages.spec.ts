@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { either } from 'fp-ts';
 import { DEFAULT_LIMITS, type Message, decodeBatch, encodeBatch } from '../../../lib/protocol/index.js';
 
-const entity = { id: 7, kind: 'npc' as const, x: 1.5, y: -2.25, vx: 0.5, vy: 0, hp: 100 };
+const entity = { id: 7, kind: 'npc' as const, x: 1.5, y: 2047.96875, vx: -0.5, vy: 0, hp: 100 };
 
 const samples: Message[] = [
   { kind: 'input', seq: 1, tick: 40, dx: 0.5, dy: -1 },
@@ -16,6 +16,16 @@ const samples: Message[] = [
     removed: [3, 4],
   },
   { kind: 'delta', tick: 42, baseTick: 41, lastInput: 1, hash: null, entities: [], removed: [] },
+  {
+    kind: 'delta',
+    tick: 70_000,
+    baseTick: 69_990,
+    lastInput: 300_000,
+    hash: null,
+    // Changed fields only, ids out of order, and a new entity with all of it.
+    entities: [{ id: 1200, x: 3 }, { id: 9, vy: -12.5, hp: 90 }, entity, { id: 8, vx: 2000, y: 0 }],
+    removed: [1001, 4],
+  },
   { kind: 'ack', tick: 41 },
   { kind: 'ping', id: 9, time: 1234.5 },
   { kind: 'pong', id: 9, time: 1234.5 },
@@ -140,8 +150,27 @@ describe('message codecs', () => {
       const body = encode([
         { kind: 'delta', tick: 1, baseTick: 0, lastInput: 0, hash: null, entities: [], removed: [] },
       ]);
-      body.writeUInt16BE(50, 7 + 13); // entity count far beyond the payload
+      body[7 + 7] = 50; // entity count (a one-byte varint) far beyond the payload
       expect(decode(body).rejected.map((e) => e.code)).to.deep.equal(['ERR_MESSAGE_INVALID']);
+    });
+
+    it('should reject a delta naming a new entity without all of its fields', () => {
+      const body = encode([
+        { kind: 'delta', tick: 1, baseTick: 0, lastInput: 0, hash: null, entities: [entity], removed: [] },
+      ]);
+      body[7 + 9] = 0x21; // field mask: kind and hp only
+      expect(decode(body).rejected.map((e) => e.message)).to.deep.equal([
+        'delta: entity 7 has field mask 33',
+      ]);
+    });
+
+    it('should reject a delta with bytes after its removed list', () => {
+      const body = encode([
+        { kind: 'delta', tick: 1, baseTick: 0, lastInput: 0, hash: null, entities: [], removed: [] },
+      ]);
+      const padded = Buffer.concat([body, Buffer.from([0])]);
+      padded.writeUInt32BE(body.readUInt32BE(3) + 1, 3); // the entry's length covers the extra byte
+      expect(decode(padded).rejected.map((e) => e.message)).to.deep.equal(['delta: 1 trailing bytes']);
     });
 
     it('should refuse to encode a batch past the inflated-size limit', () => {

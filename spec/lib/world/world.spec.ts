@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { EntityState } from '../../../lib/protocol/hot-codecs.js';
+import { type EntityState, quantize } from '../../../lib/protocol/hot-codecs.js';
 import {
   DEFAULT_RULES,
   type World,
@@ -27,10 +27,10 @@ const randomWorld = (next: () => number, tick: number): World => {
     entities.set(id, {
       id,
       kind: next() < 0.5 ? 'npc' : 'player',
-      x: Math.fround(next() * 1000),
-      y: Math.fround(next() * 1000),
-      vx: Math.fround(next() * 4 - 2),
-      vy: Math.fround(next() * 4 - 2),
+      x: quantize(next() * 1000),
+      y: quantize(next() * 1000),
+      vx: quantize(next() * 4 - 2),
+      vy: quantize(next() * 4 - 2),
       hp: Math.floor(next() * 100),
     });
   }
@@ -47,6 +47,7 @@ describe('world model', () => {
         const a = randomWorld(next, n);
         const b = randomWorld(next, n + 1);
         const rebuilt = applyDelta(a, diff(a, b));
+        if (rebuilt === null) throw new Error('a delta against its own baseline must apply');
         expect(hashWorld(rebuilt)).to.equal(hashWorld(b));
         expect([...rebuilt.entities.values()].sort((p, q) => p.id - q.id)).to.deep.equal(
           [...b.entities.values()].sort((p, q) => p.id - q.id),
