@@ -4,6 +4,7 @@ import { Subject, switchMap, tap } from 'rxjs';
 import { WebSocket } from 'ws';
 import { defaultConfig } from '../config/load-config.js';
 import { issueTicket } from '../lib/crypto/tickets.js';
+import { ACK_INTERVAL_TICKS } from '../lib/protocol/limits.js';
 import type { Message } from '../lib/protocol/messages.js';
 import { clientSession } from '../streams/session/session.js';
 import { sessionSettings } from '../streams/session/settings.js';
@@ -42,6 +43,7 @@ const startWarp = async () => {
       now: Date.now(),
     });
     const outbox = new Subject<Message>();
+    let ackedTick = 0;
     connectWebSocket(url)
       .pipe(
         switchMap((duplex) =>
@@ -57,13 +59,16 @@ const startWarp = async () => {
           if (event.type === 'established') connected += 1;
           if (event.type !== 'message') return;
           const message = event.message;
+          // Acks as the real client does (lib/sync): every full state and every ACK_INTERVAL_TICKS ticks.
           if (message.kind === 'delta') {
             received += 1;
             if (reference !== null && message.tick > reference.tick) {
               latencies.push(wall() - (reference.at + (message.tick - reference.tick) * TICK_MS));
             }
-            outbox.next({ kind: 'ack', tick: message.tick });
-          } else if (message.kind === 'full_state') outbox.next({ kind: 'ack', tick: message.tick });
+            if (message.tick - ackedTick < ACK_INTERVAL_TICKS) return;
+          } else if (message.kind !== 'full_state') return;
+          ackedTick = message.tick;
+          outbox.next({ kind: 'ack', tick: message.tick });
         },
         error: (error: unknown) => print({ event: 'bot-error', code: (error as { code?: string }).code }),
       });

@@ -159,6 +159,7 @@ if (mode === 'raw') {
       historyTicks: defaultConfig.P2P_SYNC.SnapshotRingSize,
       congestedBytes: defaultConfig.P2P_LIMITS.CongestedBytes,
       maxBacklogBytes: defaultConfig.P2P_LIMITS.MaxBacklogBytes,
+      maxUnackedTicks: defaultConfig.P2P_LIMITS.MaxUnackedTicks,
     },
     maxPendingHandshakes: 100_000,
     mapEvents,

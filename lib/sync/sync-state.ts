@@ -5,13 +5,14 @@ import type {
   SyncErrorType,
 } from '../protocol/control-codecs.js';
 import { type DeltaMessage, quantize } from '../protocol/hot-codecs.js';
+import { ACK_INTERVAL_TICKS } from '../protocol/limits.js';
 import type { Message } from '../protocol/messages.js';
 import { type Replica, applyDeltaMessage, applyFullState, emptyReplica } from '../world/replica.js';
 import { type World, hashWorld } from '../world/world.js';
 
 /**
  * The client's sync manager (DESIGN §5) as a pure reducer: it rebuilds the world from full states and deltas,
- * acknowledges ticks, predicts the player's own entity from unacknowledged inputs, detects sync errors, and keeps
+ * acknowledges every full state and every `ACK_INTERVAL_TICKS` ticks, predicts the player's own entity from unacknowledged inputs, detects sync errors, and keeps
  * what a failover needs (the newest checkpoint matching its own reconstruction, that world, inputs since).
  */
 export interface SyncError {
@@ -41,6 +42,8 @@ export interface SyncState {
   readonly replica: Replica;
   /** The last input the server says it processed. */
   readonly acked: number;
+  /** The last tick this client acknowledged. */
+  readonly ackedTick: number;
   readonly lastSeq: number;
   /** Inputs still needed: not yet processed, or newer than the kept checkpoint. */
   readonly inputs: readonly SentInput[];
@@ -79,6 +82,7 @@ export const initialSync = (player: string, settings: SyncSettings): SyncStep =>
     player,
     replica: emptyReplica(settings.ringSize),
     acked: 0,
+    ackedTick: 0,
     lastSeq: 0,
     inputs: [],
     certificate: null,
@@ -136,7 +140,13 @@ const onFullState = (state: SyncState, message: FullStateMessage): SyncStep => {
   const replica = applyFullState(state.replica, message);
   // The server's word, not the highest seen: a VPS that restored from an older checkpoint has processed fewer
   // inputs than the lost host had, and the ones between must count as unprocessed again.
-  const next = prune({ ...state, replica, acked: message.lastInput, resyncPending: false });
+  const next = prune({
+    ...state,
+    replica,
+    acked: message.lastInput,
+    ackedTick: message.tick,
+    resyncPending: false,
+  });
   return step(next, {
     out: [{ kind: 'ack', tick: message.tick }],
     world: replica.latest,
@@ -177,9 +187,16 @@ const onDelta = (state: SyncState, message: DeltaMessage, settings: SyncSettings
     return askForFullState(state, { type: 'DESYNC', tick: message.tick, detail });
   }
   const conflict = conflictOf(state, message, outcome.world, settings.conflictThreshold);
-  const next = prune({ ...state, replica, acked: Math.max(state.acked, message.lastInput) });
+  // Acks every ACK_INTERVAL_TICKS: the host needs to know the client keeps reading, not every tick it read.
+  const ack = message.tick - state.ackedTick >= ACK_INTERVAL_TICKS;
+  const next = prune({
+    ...state,
+    replica,
+    acked: Math.max(state.acked, message.lastInput),
+    ackedTick: ack ? message.tick : state.ackedTick,
+  });
   return step(next, {
-    out: [{ kind: 'ack', tick: message.tick }],
+    out: ack ? [{ kind: 'ack', tick: message.tick }] : [],
     errors: conflict === null ? [] : [conflict],
     world: outcome.world,
     verified: message.hash === null ? null : { tick: message.tick, hash: message.hash },

@@ -1,8 +1,9 @@
-import type { DeltaMessage } from '../protocol/hot-codecs.js';
+import type { DeltaMessage, EntityState } from '../protocol/hot-codecs.js';
 import type { Message } from '../protocol/messages.js';
 import { checkpointBytes } from './checkpoint.js';
 import {
   type World,
+  type WorldDelta,
   type WorldRules,
   addPlayer,
   applyInput,
@@ -15,8 +16,14 @@ import {
 /**
  * One map's authoritative state on its host, advanced one tick at a time by a pure function: the stream hands
  * it everything players sent since the last tick, and sends what it returns. Each client gets, every tick, a
- * delta against the last tick it acknowledged (so a slow client's deltas coalesce instead of queueing), a
- * world hash every `hashEvery` ticks, and a signed checkpoint every `checkpointEvery` ticks.
+ * delta against the last tick sent to it (a skipped client's deltas coalesce instead of queueing), a world hash
+ * every `hashEvery` ticks, and a signed checkpoint every `checkpointEvery` ticks.
+ *
+ * Why the last tick sent and not the last acknowledged: a connection is a reliable ordered stream, so every
+ * frame sent on it reaches the client in order unless the connection drops, and a new connection starts from a
+ * full state. Acknowledgements (every `ACK_INTERVAL_TICKS`) then say how far the client has read: one that
+ * trails by more than `maxUnackedTicks` is stalled and gets nothing until it catches up, so its deltas
+ * coalesce here rather than pile up in socket buffers.
  */
 export interface MapRules {
   readonly map: string;
@@ -24,14 +31,18 @@ export interface MapRules {
   readonly world: WorldRules;
   readonly hashEvery: number;
   readonly checkpointEvery: number;
-  /** Ticks of history kept to diff against; a client acknowledging older ticks gets a full state. */
+  /** Ticks of history kept to diff against; a client last sent an older tick gets a full state. */
   readonly historyTicks: number;
+  /** A client whose acknowledgements trail the last tick sent to it by more than this is skipped. */
+  readonly maxUnackedTicks: number;
   /** Signs checkpoint bytes with the host certificate key (base64). */
   readonly sign: (bytes: Buffer) => string;
 }
 
 interface ClientView {
-  /** The newest tick the client acknowledged: the baseline of its next delta. */
+  /** The last tick sent to the client: the baseline of its next delta. */
+  readonly sentTick: number;
+  /** The newest tick the client says it has applied. */
   readonly ackTick: number;
   readonly conflicts: number;
 }
@@ -66,19 +77,59 @@ export const initialMapState = (world: World): MapState => ({
   clients: new Map(),
 });
 
-const fullState = (world: World, player: string): Message => ({
-  kind: 'full_state',
-  tick: world.tick,
-  lastInput: world.lastInputs[player] ?? 0,
-  hash: hashWorld(world),
-  entities: [...world.entities.values()],
-  players: world.players,
-});
+/**
+ * One message per distinct content and tick, so clients sharing it share one object and the pipeline encodes,
+ * compresses (and for full states hashes) it once: deltas by baseline and last input, full states by last input.
+ */
+const sharedMessages = (world: World, hash: string | null) => {
+  const deltas = new Map<string, DeltaMessage>();
+  const diffs = new Map<World, WorldDelta>();
+  const fullStates = new Map<number, Message>();
+  let entities: EntityState[] | null = null;
+  let fullHash: string | null = hash;
+  return {
+    delta: (baseline: World, lastInput: number): DeltaMessage => {
+      const key = `${baseline.tick}:${lastInput}`;
+      let message = deltas.get(key);
+      if (message === undefined) {
+        let delta = diffs.get(baseline);
+        if (delta === undefined) diffs.set(baseline, (delta = diff(baseline, world)));
+        message = {
+          kind: 'delta',
+          tick: world.tick,
+          baseTick: baseline.tick,
+          lastInput,
+          hash,
+          entities: delta.entities,
+          removed: delta.removed,
+        };
+        deltas.set(key, message);
+      }
+      return message;
+    },
+    fullState: (lastInput: number): Message => {
+      let message = fullStates.get(lastInput);
+      if (message === undefined) {
+        entities ??= [...world.entities.values()];
+        fullHash ??= hashWorld(world);
+        message = {
+          kind: 'full_state',
+          tick: world.tick,
+          lastInput,
+          hash: fullHash,
+          entities,
+          players: world.players,
+        };
+        fullStates.set(lastInput, message);
+      }
+      return message;
+    },
+  };
+};
 
 /**
  * One tick: the events since the last tick (joins, leaves, inputs, acks, resync requests, in order), then the
- * world steps, then every client not `congested` gets its delta. Clients sharing a baseline and a last input
- * share one delta message, so it is encoded once (the codec caches by message).
+ * world steps, then every client neither `congested` nor stalled gets its delta.
  */
 export const advanceMap = (
   state: MapState,
@@ -111,7 +162,7 @@ export const advanceMap = (
         if (applied.conflict) conflicts.push(event.player);
       } else if (view === undefined) {
         continue;
-      } else if (message.kind === 'ack' && message.tick > view.ackTick && state.history.has(message.tick)) {
+      } else if (message.kind === 'ack' && message.tick > view.ackTick && message.tick <= view.sentTick) {
         clients.set(event.player, { ...view, ackTick: message.tick });
       } else if (message.kind === 'resync_request') resync.add(event.player);
     }
@@ -121,43 +172,29 @@ export const advanceMap = (
   for (const t of history.keys()) if (t <= world.tick - rules.historyTicks) history.delete(t);
 
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
+  const shared = sharedMessages(world, hash);
   const out: Outgoing[] = [];
-  const deltas = new Map<string, DeltaMessage>();
   for (const player of conflicts) {
     const view = clients.get(player);
     if (view !== undefined) clients.set(player, { ...view, conflicts: view.conflicts + 1 });
   }
   for (const player of joined) {
     if (world.players[player] === undefined || clients.has(player)) continue;
-    clients.set(player, { ackTick: world.tick, conflicts: 0 });
-    out.push({ player, message: fullState(world, player) });
+    clients.set(player, { sentTick: world.tick, ackTick: world.tick, conflicts: 0 });
+    out.push({ player, message: shared.fullState(world.lastInputs[player] ?? 0) });
   }
   for (const [player, view] of clients) {
     if (joined.has(player)) continue;
-    const baseline = history.get(view.ackTick);
+    const lastInput = world.lastInputs[player] ?? 0;
+    const baseline = history.get(view.sentTick);
     if (resync.has(player) || baseline === undefined) {
-      clients.set(player, { ...view, ackTick: world.tick });
-      out.push({ player, message: fullState(world, player) });
+      clients.set(player, { ...view, sentTick: world.tick });
+      out.push({ player, message: shared.fullState(lastInput) });
       continue;
     }
-    if (congested.has(player)) continue;
-    const lastInput = world.lastInputs[player] ?? 0;
-    const key = `${baseline.tick}:${lastInput}`;
-    let message = deltas.get(key);
-    if (message === undefined) {
-      const delta = diff(baseline, world);
-      message = {
-        kind: 'delta',
-        tick: world.tick,
-        baseTick: baseline.tick,
-        lastInput,
-        hash,
-        entities: delta.entities,
-        removed: delta.removed,
-      };
-      deltas.set(key, message);
-    }
-    out.push({ player, message });
+    if (congested.has(player) || view.sentTick - view.ackTick > rules.maxUnackedTicks) continue;
+    clients.set(player, { ...view, sentTick: world.tick });
+    out.push({ player, message: shared.delta(baseline, lastInput) });
   }
   if (world.tick % rules.checkpointEvery === 0) {
     const payload = {

@@ -19,6 +19,7 @@ export const TEST_WORLD: WorldSettings = {
   hashEvery: 5,
   checkpointEvery: 25,
   historyTicks: 64,
+  maxUnackedTicks: 40,
   congestedBytes: 65_536,
   maxBacklogBytes: 1_048_576,
 };

@@ -18,6 +18,8 @@ export interface WorldSettings {
   readonly congestedBytes: number;
   /** Past this backlog the client is disconnected with ERR_SLOW_CLIENT. */
   readonly maxBacklogBytes: number;
+  /** A client whose acks trail what it was sent by more than this many ticks gets nothing until it catches up. */
+  readonly maxUnackedTicks: number;
 }
 
 /** The world settings from the configuration; the map's size and speeds are the defaults for now. */
@@ -29,6 +31,7 @@ export const worldSettings = (config: Config): WorldSettings => ({
   historyTicks: config.P2P_SYNC.SnapshotRingSize,
   congestedBytes: config.P2P_LIMITS.CongestedBytes,
   maxBacklogBytes: config.P2P_LIMITS.MaxBacklogBytes,
+  maxUnackedTicks: config.P2P_LIMITS.MaxUnackedTicks,
 });
 
 /** What a restore window did: each bundle's verdict, and the tick the map restarted from (null: empty). */
@@ -131,6 +134,7 @@ export const createMapRouter = (
       hashEvery: settings.hashEvery,
       checkpointEvery: settings.checkpointEvery,
       historyTicks: settings.historyTicks,
+      maxUnackedTicks: settings.maxUnackedTicks,
       sign: (bytes) => sign()(bytes),
     };
     const congested = () =>

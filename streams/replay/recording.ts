@@ -143,8 +143,8 @@ const checkMapStart = (value: Fields): RecordEntry | string => {
   const { map, rules, world } = value;
   if (!isString(map) || !isObject(rules) || !isObject(rules['world']) || !isObject(world))
     return 'a map_start without map, rules or world';
-  const rulesComplete = ['epoch', 'hashEvery', 'checkpointEvery', 'historyTicks'].every((k) =>
-    isNumber(rules[k]),
+  const rulesComplete = ['epoch', 'hashEvery', 'checkpointEvery', 'historyTicks', 'maxUnackedTicks'].every(
+    (k) => isNumber(rules[k]),
   );
   const worldComplete =
     isNumber(world['tick']) &&

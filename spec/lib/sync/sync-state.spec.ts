@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ACK_INTERVAL_TICKS } from '../../../lib/protocol/limits.js';
 import type { CheckpointMessage, FullStateMessage } from '../../../lib/protocol/control-codecs.js';
 import type { DeltaMessage } from '../../../lib/protocol/hot-codecs.js';
 import {
@@ -61,12 +62,19 @@ const msg = (m: FullStateMessage | DeltaMessage | CheckpointMessage): SyncInput 
 const annOf = (world: World) => world.entities.get(world.players['ann'] as number);
 
 describe('sync manager (pure reducer)', () => {
-  it('should apply a full state and then deltas to their baseline, acknowledging each tick', () => {
-    const next = step(joined, DEFAULT_RULES);
-    const steps = run([msg(fullState(joined)), msg(deltaOf(joined, next))]);
-    expect(steps.map((s) => s.out)).to.deep.equal([[{ kind: 'ack', tick: 0 }], [{ kind: 'ack', tick: 1 }]]);
-    expect(hashWorld(last(steps).world as World)).to.equal(hashWorld(next));
-    expect(last(steps).errors).to.deep.equal([]);
+  it('should apply a full state and then deltas to their baseline, acknowledging the full state and every tenth tick', () => {
+    const worlds = [joined];
+    for (let n = 1; n <= 21; n++) worlds.push(step(worlds[n - 1] as World, DEFAULT_RULES));
+    const deltas = worlds.slice(1).map((world, n) => msg(deltaOf(worlds[n] as World, world)));
+    const steps = run([msg(fullState(joined)), ...deltas]);
+    const acks = steps.flatMap((s) => s.out);
+    expect(acks).to.deep.equal([
+      { kind: 'ack', tick: 0 },
+      { kind: 'ack', tick: ACK_INTERVAL_TICKS },
+      { kind: 'ack', tick: 2 * ACK_INTERVAL_TICKS },
+    ]);
+    expect(hashWorld(last(steps).world as World)).to.equal(hashWorld(worlds[21] as World));
+    expect(steps.flatMap((s) => s.errors)).to.deep.equal([]);
   });
 
   it('should report DESYNC for a missing baseline and ask for a full state once until it comes', () => {

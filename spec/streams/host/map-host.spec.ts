@@ -14,6 +14,7 @@ const rules: MapRules = {
   hashEvery: 2,
   checkpointEvery: 1000,
   historyTicks: 8,
+  maxUnackedTicks: 4,
   sign: () => 'AAAA',
 };
 
@@ -29,7 +30,7 @@ const describeEvent = map((e: Described) =>
 );
 
 describe('mapHost$', () => {
-  it('should announce its start, tick on the scheduler, join at the next tick with a full state, then send deltas against acks', () => {
+  it('should announce its start, tick on the scheduler, join at the next tick with a full state, then send deltas against the last tick sent', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const events = hot<MapEvent>('-j---------a---', {
         j: { type: 'join', player: 'ann' },
@@ -51,7 +52,37 @@ describe('mapHost$', () => {
     });
   });
 
-  it('should skip a congested client and coalesce its next delta against its last ack', () => {
+  it('should stall a client whose acks trail by more than maxUnackedTicks, and coalesce its next delta once it acks', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const events = hot<MapEvent>(`-j${'-'.repeat(32)}a`, {
+        j: { type: 'join', player: 'ann' },
+        a: { type: 'message', player: 'ann', message: { kind: 'ack', tick: 6 } },
+      });
+      const host$ = mapHost$(events, {
+        rules,
+        world: createWorld(DEFAULT_RULES),
+        updateIntervalMs: 4,
+        congested: () => new Set(),
+      });
+      // Ticks 2 to 6 go out unacknowledged (maxUnackedTicks 4); 7 and 8 are held; 9 covers them from 6.
+      expectObservable(host$.pipe(describeEvent), `^${'-'.repeat(39)}!`).toBe(
+        's---(ta)(tb)(tc)(td)(te)(tf)t---t---(tg)',
+        {
+          a: 'ann:full_state:1/-',
+          b: 'ann:delta:2/1',
+          c: 'ann:delta:3/2',
+          d: 'ann:delta:4/3',
+          e: 'ann:delta:5/4',
+          f: 'ann:delta:6/5',
+          g: 'ann:delta:9/6',
+          s: 'started',
+          t: 'ticked',
+        },
+      );
+    });
+  });
+
+  it('should skip a congested client and coalesce its next delta against the last tick sent', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       let tick = 0;
       const congested = () => (++tick === 2 ? new Set(['ann']) : new Set<string>());
@@ -97,6 +128,7 @@ describe('createMapRouter', () => {
         hashEvery: 2,
         checkpointEvery: 1000,
         historyTicks: 8,
+        maxUnackedTicks: 40,
         congestedBytes: 100,
         maxBacklogBytes: 1000,
       },
