@@ -131,8 +131,9 @@ if (mode === 'raw') {
   const events$ = new Subject<SessionServerEvent>();
   const mapEvents = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
   mapEvents.subscribe(({ event }) => {
-    if (event.type === 'ticked') recordTick();
-    if (event.type === 'send' && event.message.kind === 'delta') updatesSent += 1;
+    if (event.type !== 'ticked') return;
+    recordTick();
+    for (const { message } of event.out) if (message.kind === 'delta') updatesSent += 1;
   });
   events$.subscribe((event) => {
     if (event.event === 'listening') print(event);

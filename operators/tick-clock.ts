@@ -1,4 +1,4 @@
-import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 
 export interface TickClockConfig {
   /** Ticks are `periodMs` apart on an absolute schedule (`UpdateIntervalMS`). */
@@ -18,9 +18,14 @@ export const tickClock = (config: TickClockConfig): Observable<number> =>
     const scheduler = config.scheduler ?? asyncScheduler;
     const start = scheduler.now();
     let tick = 0;
-    return scheduler.schedule(function (this: SchedulerAction<undefined>) {
+    // A fresh action per tick, not `this.schedule`: an async action rescheduled with the same delay keeps its
+    // setInterval, which counts from when the last tick began, so ticks would fire early by their own work.
+    let next: Subscription;
+    const fire = () => {
       subscriber.next(tick);
       tick += 1;
-      this.schedule(undefined, Math.max(0, start + (tick + 1) * config.periodMs - scheduler.now()));
-    }, config.periodMs);
+      next = scheduler.schedule(fire, Math.max(0, start + (tick + 1) * config.periodMs - scheduler.now()));
+    };
+    next = scheduler.schedule(fire, config.periodMs);
+    return () => next.unsubscribe();
   });

@@ -18,8 +18,9 @@ describe('map host over real WebSockets on 127.0.0.1', () => {
   before(async () => {
     server = await startTestHostServer(createTestPki(), await generateTicketKeys(), 'host-1');
     server.mapEvents.subscribe(({ event }) => {
-      if (event.type === 'ticked') hostHashes.set(event.world.tick, hashWorld(event.world));
-      if (event.type === 'conflict') conflicts.push(event.player);
+      if (event.type !== 'ticked') return;
+      hostHashes.set(event.world.tick, hashWorld(event.world));
+      conflicts.push(...event.conflicts);
     });
   });
 

@@ -5,16 +5,16 @@ import {
   buffer,
   concat,
   defer,
-  mergeMap,
+  map,
   of,
   scan,
 } from 'rxjs';
 import { tickClock } from '../../operators/tick-clock.js';
-import type { Message } from '../../lib/protocol/messages.js';
 import {
   type MapEvent,
   type MapRules,
   type MapStep,
+  type Outgoing,
   advanceMap,
   initialMapState,
 } from '../../lib/world/map-state.js';
@@ -36,22 +36,26 @@ export interface MapHostConfig {
 }
 
 export type MapHostEvent =
-  | { readonly type: 'send'; readonly player: string; readonly message: Message }
-  | { readonly type: 'conflict'; readonly player: string }
   /** The map starts from this world under these rules (what a host recording replays from). */
   | { readonly type: 'started'; readonly world: World; readonly rules: MapRules }
-  /** A tick ran: the events it took in, who was congested, and the world it made. */
+  /**
+   * A tick ran: the events it took in, who was congested, the world it made, what to send to whom, and whose
+   * input was clamped. One event per tick, not one per send: at a thousand players, per-send events cost more
+   * than the sends.
+   */
   | {
       readonly type: 'ticked';
       readonly world: World;
       readonly events: readonly MapEvent[];
       readonly congested: readonly string[];
+      readonly out: readonly Outgoing[];
+      readonly conflicts: readonly string[];
     };
 
 /**
  * One map's tick loop (DESIGN §3, host tick): every `updateIntervalMs` on the injected scheduler the map advances
- * by `advanceMap` with every join, leave and player message since the last tick; what it returns to send comes
- * out as `send` events, each tick's world as `ticked`. The tick never waits on a client.
+ * by `advanceMap` with every join, leave and player message since the last tick; each tick comes out as one
+ * `ticked` event with its world and what to send. The tick never waits on a client.
  */
 export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): Observable<MapHostEvent> =>
   defer(() => {
@@ -75,12 +79,14 @@ export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): 
           congested: [...congested],
         };
       }, start),
-      // `ticked` first: it marks when the tick ran, before the sends it causes.
-      mergeMap(({ step, events, congested }): MapHostEvent[] => [
-        { type: 'ticked', world: step.state.world, events, congested },
-        ...step.out.map((o): MapHostEvent => ({ type: 'send', player: o.player, message: o.message })),
-        ...step.conflicts.map((player): MapHostEvent => ({ type: 'conflict', player })),
-      ]),
+      map(({ step, events, congested }): MapHostEvent => ({
+        type: 'ticked',
+        world: step.state.world,
+        events,
+        congested,
+        out: step.out,
+        conflicts: step.conflicts,
+      })),
     );
     return concat(of<MapHostEvent>({ type: 'started', world: config.world, rules: config.rules }), ticked$);
   });

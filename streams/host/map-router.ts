@@ -150,8 +150,8 @@ export const createMapRouter = (
       congested,
       ...(scheduler === undefined ? {} : { scheduler }),
     }).subscribe((event) => {
-      if (event.type === 'send') players.get(event.player)?.send(event.message);
       if (event.type === 'ticked') {
+        for (const { player, message } of event.out) players.get(player)?.send(message);
         for (const [player, peer] of players) {
           if (peer.bufferedAmount() > settings.maxBacklogBytes) {
             peer.close(

@@ -52,9 +52,10 @@ export const hostRecording$ = (sources: HostRecordSources): Observable<RecordEnt
                   congested: event.congested,
                   hash: hashWorld(event.world),
                 } as const),
+                ...event.out.map(({ player, message }) =>
+                  at({ kind: 'sent', message, map, player } as const),
+                ),
               ];
-            case 'send':
-              return [at({ kind: 'sent', message: event.message, map, player: event.player } as const)];
             default:
               return [];
           }

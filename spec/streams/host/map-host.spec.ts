@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { map } from 'rxjs';
+import { mergeMap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { MapEvent, MapRules } from '../../../lib/world/map-state.js';
 import { DEFAULT_RULES, createWorld } from '../../../lib/world/world.js';
-import { mapHost$ } from '../../../streams/host/map-host.js';
+import { type MapHostEvent, mapHost$ } from '../../../streams/host/map-host.js';
 import { type MapPeer, createMapRouter } from '../../../streams/host/map-router.js';
 import { testScheduler } from '../../support/marbles.js';
 
@@ -18,15 +18,17 @@ const rules: MapRules = {
   sign: () => 'AAAA',
 };
 
-type Described = {
-  type: string;
-  player?: string;
-  message?: { kind: string; tick?: number; baseTick?: number };
-};
-const describeEvent = map((e: Described) =>
-  e.type === 'send'
-    ? `${e.player}:${e.message?.kind}:${e.message?.tick}/${e.message?.baseTick ?? '-'}`
-    : e.type,
+/** A tick as 'ticked' followed by one `player:kind:tick/baseTick` per send, so marbles show each send. */
+const describeEvent = mergeMap((e: MapHostEvent): string[] =>
+  e.type === 'ticked'
+    ? [
+        'ticked',
+        ...e.out.map(({ player, message }) => {
+          const base = message.kind === 'delta' ? message.baseTick : '-';
+          return `${player}:${message.kind}:${'tick' in message ? message.tick : '-'}/${base}`;
+        }),
+      ]
+    : [e.type],
 );
 
 describe('mapHost$', () => {
