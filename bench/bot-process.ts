@@ -13,7 +13,7 @@ import { connectWebSocket } from '../streams/session/ws-duplex.js';
 /**
  * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N real clients
  * (handshake, decrypt, decode, ack every delta). Mode `raw`: N bare ws clients that only count bytes.
- * Commands on stdin: `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
+ * Commands on stdin: `continue` (after `half`), `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
  */
 const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench-secrets.json'] =
   process.argv.slice(2);
@@ -28,12 +28,12 @@ let received = 0;
 let bytes = 0;
 let connected = 0;
 
-const startWarp = async () => {
+const connectWarp = async () => {
   const secrets = JSON.parse(readFileSync(secretsPath, 'utf8')) as { ca: string; ticketKey: string };
   const ca = new X509Certificate(secrets.ca);
   const ticketKey = createPrivateKey(secrets.ticketKey);
   const settings = sessionSettings(defaultConfig);
-  for (let n = 0; n < count; n++) {
+  return async (n: number) => {
     const ticket = await issueTicket(ticketKey, {
       player: `bot-${n}`,
       map: 'bench',
@@ -72,28 +72,45 @@ const startWarp = async () => {
         },
         error: (error: unknown) => print({ event: 'bot-error', code: (error as { code?: string }).code }),
       });
+  };
+};
+
+const connectRaw = (): ((n: number) => Promise<void>) => async () => {
+  const socket = new WebSocket(url);
+  socket.on('open', () => (connected += 1));
+  socket.on('message', (data: Buffer) => {
+    bytes += data.length;
+    received += 1;
+  });
+};
+
+const allConnected = (n: number) =>
+  new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (connected < n) return;
+      clearInterval(poll);
+      resolve();
+    }, 50);
+  });
+let resume: () => void = () => undefined;
+const resumed = new Promise<void>((resolve) => (resume = resolve));
+
+/** Half the bots, a pause (`half`, then `continue`) while the host measures its RSS, then the rest (`ready`). */
+const connectAll = async (connect: (n: number) => Promise<void>) => {
+  const half = Math.floor(count / 2);
+  for (let n = 0; n < count; n++) {
+    if (n === half) {
+      await allConnected(half);
+      print({ event: 'half', connected });
+      await resumed;
+    }
+    await connect(n);
     // A few handshakes at a time: the host signs each one.
     if (n % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  await allConnected(count);
+  print({ event: 'ready', connected });
 };
-
-const startRaw = () => {
-  for (let n = 0; n < count; n++) {
-    const socket = new WebSocket(url);
-    socket.on('open', () => (connected += 1));
-    socket.on('message', (data: Buffer) => {
-      bytes += data.length;
-      received += 1;
-    });
-  }
-};
-
-const waitConnected = setInterval(() => {
-  if (connected >= count) {
-    clearInterval(waitConnected);
-    print({ event: 'ready', connected });
-  }
-}, 50);
 
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk: string) => {
@@ -122,9 +139,9 @@ process.stdin.on('data', (chunk: string) => {
         });
       }, Number(arg));
     }
+    if (command === 'continue') resume();
     if (command === 'exit') process.exit(0);
   }
 });
 
-if (mode === 'raw') startRaw();
-else await startWarp();
+await connectAll(mode === 'raw' ? connectRaw() : await connectWarp());

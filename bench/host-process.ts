@@ -25,17 +25,13 @@ const TICK_MS = 50;
 const wall = () => performance.timeOrigin + performance.now();
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-// Tick lateness: each tick against its schedule from a reference tick taken when a measurement starts (a host
-// that falls behind keeps falling behind; one stalled earlier by the handshake storm is not charged for it).
+// Tick lateness: each tick against its own slot, tick N at start + N · 50 ms (the map's tick clock aims every
+// tick at its slot, so a late tick is late on its own account and the next one is back on time).
 const ticks: number[] = [];
-let tickCount = 0;
-let lastTickAt = 0;
-let reference: { tick: number; at: number } | null = null;
-const recordTick = () => {
-  const now = wall();
-  tickCount += 1;
-  lastTickAt = now;
-  if (reference !== null) ticks.push(now - (reference.at + (tickCount - reference.tick) * TICK_MS));
+let scheduleStart = 0;
+let measuring = false;
+const recordTick = (tick: number) => {
+  if (measuring) ticks.push(wall() - (scheduleStart + tick * TICK_MS));
 };
 
 /** RSS once garbage is collected (the process runs with --expose-gc), so the figure is live memory. */
@@ -64,15 +60,16 @@ const stopProfile = (clients: number) => {
 const measure = (ms: number, clients: () => number) => {
   startProfile();
   ticks.length = 0;
-  reference = { tick: tickCount, at: lastTickAt };
-  // Bots time delivery against the same schedule: the map's world tick N is host tick N.
-  print({ event: 'tick-ref', tick: tickCount, at: lastTickAt });
+  measuring = true;
+  // Bots time delivery against the same schedule: the map's world tick N is due at start + N · 50 ms.
+  print({ event: 'tick-ref', tick: 0, at: scheduleStart });
   const cpu0 = process.cpuUsage();
   const bytes0 = bytesSent;
   const updates0 = updatesSent;
   const t0 = wall();
   setTimeout(() => {
     const cpu = process.cpuUsage(cpu0);
+    measuring = false;
     stopProfile(clients());
     const seconds = (wall() - t0) / 1000;
     const sorted = [...ticks].sort((a, b) => a - b);
@@ -108,8 +105,10 @@ if (mode === 'raw') {
   const payload = Buffer.alloc(Number(rawBytesText), 7);
   server.on('listening', () => {
     print({ event: 'listening', url: `ws://127.0.0.1:${(server.address() as { port: number }).port}` });
+    scheduleStart = wall();
+    let tick = 0;
     setInterval(() => {
-      recordTick();
+      recordTick((tick += 1));
       for (const client of server.clients) {
         client.send(payload);
         bytesSent += payload.length;
@@ -131,8 +130,9 @@ if (mode === 'raw') {
   const events$ = new Subject<SessionServerEvent>();
   const mapEvents = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
   mapEvents.subscribe(({ event }) => {
+    if (event.type === 'started') scheduleStart = wall();
     if (event.type !== 'ticked') return;
-    recordTick();
+    recordTick(event.world.tick);
     for (const { message } of event.out) if (message.kind === 'delta') updatesSent += 1;
   });
   events$.subscribe((event) => {

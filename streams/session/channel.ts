@@ -80,8 +80,16 @@ const ringReducer =
  */
 export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<ChannelEvent> =>
   new Observable<ChannelEvent>((subscriber) => {
-    const { settings, handshake } = config;
+    // Closures below keep only what they use, never `config` or the handshake: the handshake's reply frame is
+    // a slice of Node's shared 8 KiB buffer pool, and holding it for the connection's life would pin the slab.
+    const { settings, handshake, outbox$, rekey$ } = config;
     const { role, keys, transcript } = handshake;
+    const peer = {
+      hostId: handshake.hostId,
+      player: handshake.ticket?.player ?? null,
+      certificate: handshake.certificate?.toString() ?? null,
+    };
+    const keepaliveMs = config.keepaliveMs ?? Math.max(1, Math.floor(settings.timeoutMs / 4));
     const scheduler = config.scheduler ?? asyncScheduler;
     const subscriptions = new Subscription();
     const fail = (error: P2PError) => subscriber.error(error);
@@ -195,14 +203,11 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       }
       established = true;
       // The outbox is live before anyone hears of `established`, so what they send in reaction is not lost.
-      subscriptions.add(config.outbox$.subscribe({ next: send, error: fail }));
+      subscriptions.add(outbox$.subscribe({ next: send, error: fail }));
       subscriber.next({
         type: 'established',
-        hostId: handshake.hostId,
-        player: handshake.ticket?.player ?? null,
-        certificate: handshake.certificate?.toString() ?? null,
+        ...peer,
       });
-      const keepaliveMs = config.keepaliveMs ?? Math.max(1, Math.floor(settings.timeoutMs / 4));
       subscriptions.add(
         interval(keepaliveMs, scheduler).subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),
       );
@@ -212,8 +217,8 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
             .pipe(rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler }))
             .subscribe(initiateRekey),
         );
-        if (config.rekey$ !== undefined) {
-          subscriptions.add(config.rekey$.subscribe(() => initiateRekey(ring$.value.current.epoch + 1)));
+        if (rekey$ !== undefined) {
+          subscriptions.add(rekey$.subscribe(() => initiateRekey(ring$.value.current.epoch + 1)));
         }
       }
     };
