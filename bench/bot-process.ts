@@ -19,7 +19,8 @@ const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench
   process.argv.slice(2);
 const count = Number(countText);
 const TICK_MS = 50;
-const wall = () => performance.timeOrigin + performance.now();
+// The system clock, as the host's scheduler uses (performance.timeOrigin + now() drifts from it by ms a minute).
+const wall = () => Date.now();
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 let reference: { tick: number; at: number } | null = null;
@@ -28,7 +29,7 @@ let received = 0;
 let bytes = 0;
 let connected = 0;
 
-const connectWarp = async () => {
+const connectWarp = () => {
   const secrets = JSON.parse(readFileSync(secretsPath, 'utf8')) as { ca: string; ticketKey: string };
   const ca = new X509Certificate(secrets.ca);
   const ticketKey = createPrivateKey(secrets.ticketKey);
@@ -75,7 +76,7 @@ const connectWarp = async () => {
   };
 };
 
-const connectRaw = (): ((n: number) => Promise<void>) => async () => {
+const connectRaw = () => () => {
   const socket = new WebSocket(url);
   socket.on('open', () => (connected += 1));
   socket.on('message', (data: Buffer) => {
@@ -96,7 +97,7 @@ let resume: () => void = () => undefined;
 const resumed = new Promise<void>((resolve) => (resume = resolve));
 
 /** Half the bots, a pause (`half`, then `continue`) while the host measures its RSS, then the rest (`ready`). */
-const connectAll = async (connect: (n: number) => Promise<void>) => {
+const connectAll = async (connect: (n: number) => void | Promise<void>) => {
   const half = Math.floor(count / 2);
   for (let n = 0; n < count; n++) {
     if (n === half) {
@@ -144,4 +145,4 @@ process.stdin.on('data', (chunk: string) => {
   }
 });
 
-await connectAll(mode === 'raw' ? connectRaw() : await connectWarp());
+await connectAll(mode === 'raw' ? connectRaw() : connectWarp());
