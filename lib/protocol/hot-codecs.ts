@@ -163,8 +163,11 @@ export const AppCodec: BinaryCodec<AppMessage> = {
 export const POSITION_STEPS = 32;
 export const MAX_COORDINATE = 0xffff / POSITION_STEPS;
 
+/** A value in grid steps, as the wire carries it. */
+const steps = (value: number) => Math.round(value * POSITION_STEPS);
+
 /** The nearest value on the wire's grid. */
-export const quantize = (value: number): number => Math.round(value * POSITION_STEPS) / POSITION_STEPS;
+export const quantize = (value: number): number => steps(value) / POSITION_STEPS;
 
 // Which fields an entity update carries. A new entity carries all of them, and only a new entity has KIND.
 const FIELD = { kind: 1, x: 2, y: 4, vx: 8, vy: 16, hp: 32 } as const;
@@ -177,8 +180,6 @@ const fieldMask = (u: EntityUpdate): number =>
   (u.vx === undefined ? 0 : FIELD.vx) |
   (u.vy === undefined ? 0 : FIELD.vy) |
   (u.hp === undefined ? 0 : FIELD.hp);
-
-const steps = (value: number) => Math.round(value * POSITION_STEPS);
 
 const updateSize = (u: EntityUpdate, previousId: number): number =>
   varintSize(zigzag(u.id - previousId)) +

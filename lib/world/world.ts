@@ -36,7 +36,6 @@ export const DEFAULT_RULES: WorldRules = {
   npcStride: 1,
 };
 
-const f = quantize;
 const FIRST_PLAYER_ID = 1000;
 
 /** A 32-bit mix of integers: the deterministic randomness NPCs walk by. */
@@ -49,7 +48,7 @@ const mix = (...values: number[]): number => {
   return h >>> 0;
 };
 
-const clampTo = (value: number, max: number) => f(Math.min(Math.max(value, 0), max));
+const clampTo = (value: number, max: number) => quantize(Math.min(Math.max(value, 0), max));
 
 /** A new map with its NPCs placed from the seed. Throws on a map larger than the wire can carry (a bug). */
 export const createWorld = (rules: WorldRules): World => {
@@ -60,8 +59,8 @@ export const createWorld = (rules: WorldRules): World => {
     entities.set(id, {
       id,
       kind: 'npc',
-      x: f((mix(rules.seed, id, 1) % (rules.width * 10)) / 10),
-      y: f((mix(rules.seed, id, 2) % (rules.height * 10)) / 10),
+      x: quantize((mix(rules.seed, id, 1) % (rules.width * 10)) / 10),
+      y: quantize((mix(rules.seed, id, 2) % (rules.height * 10)) / 10),
       vx: 0,
       vy: 0,
       hp: 100,
@@ -78,8 +77,8 @@ export const addPlayer = (world: World, player: string, rules: WorldRules): Worl
   const entity: EntityState = {
     id,
     kind: 'player',
-    x: f(rules.width / 2),
-    y: f(rules.height / 2),
+    x: quantize(rules.width / 2),
+    y: quantize(rules.height / 2),
     vx: 0,
     vy: 0,
     hp: 100,
@@ -135,9 +134,9 @@ export const applyInput = (
   const wantY = entity.y + input.dy * scale;
   const x = clampTo(wantX, rules.width);
   const y = clampTo(wantY, rules.height);
-  const conflict = scale < 1 || x !== f(wantX) || y !== f(wantY);
+  const conflict = scale < 1 || x !== quantize(wantX) || y !== quantize(wantY);
   const entities = new Map(world.entities);
-  entities.set(entity.id, { ...entity, x, y, vx: f(x - entity.x), vy: f(y - entity.y) });
+  entities.set(entity.id, { ...entity, x, y, vx: quantize(x - entity.x), vy: quantize(y - entity.y) });
   return {
     world: { ...world, entities, lastInputs: { ...world.lastInputs, [player]: input.seq } },
     conflict,
@@ -151,8 +150,8 @@ export const step = (world: World, rules: WorldRules): World => {
   for (const entity of world.entities.values()) {
     if (entity.kind !== 'npc' || entity.id % rules.npcStride !== tick % rules.npcStride) continue;
     const heading = ((mix(rules.seed, entity.id, Math.floor(tick / 20)) % 360) * Math.PI) / 180;
-    const vx = f(Math.cos(heading) * rules.npcSpeed);
-    const vy = f(Math.sin(heading) * rules.npcSpeed);
+    const vx = quantize(Math.cos(heading) * rules.npcSpeed);
+    const vy = quantize(Math.sin(heading) * rules.npcSpeed);
     entities.set(entity.id, {
       ...entity,
       vx,
