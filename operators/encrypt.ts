@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { p2pError } from '../lib/errors.js';
-import { type DirectionKey, seal } from '../lib/crypto/aead.js';
-import { type FrameBody, FrameType, encodeFrame } from '../lib/protocol/frame.js';
+import type { DirectionKey } from '../lib/crypto/aead.js';
+import { createFrameSealer } from '../lib/crypto/frame-sealer.js';
+import type { FrameBody } from '../lib/protocol/frame.js';
 
 export interface EncryptConfig {
   /** The key to send with; each emission switches to it from the next frame on (rotation). */
@@ -23,27 +23,16 @@ export const encrypt =
   (config: EncryptConfig): OperatorFunction<FrameBody, Buffer> =>
   (source) =>
     new Observable<Buffer>((subscriber) => {
-      let key: DirectionKey | null = null;
-      let seq = 0;
-      const encrypted = config.encrypted ?? true;
+      const sealer = createFrameSealer(config.encrypted ?? true);
       const keySubscription = config.sendKey$.subscribe({
-        next: (latest) => {
-          if (latest.epoch !== key?.epoch) seq = 0;
-          key = latest;
-        },
+        next: sealer.useKey,
         error: (error: unknown) => subscriber.error(error),
       });
       const frameSubscription = source.subscribe({
-        next: ({ flags, body }) => {
-          if (!encrypted) {
-            subscriber.next(encodeFrame({ type: FrameType.Plain, flags, epoch: 0, seq: seq++ }, body));
-            return;
-          }
-          if (key === null) {
-            subscriber.error(p2pError('ERR_HANDSHAKE_PROTOCOL', 'cannot seal a frame before keys exist'));
-            return;
-          }
-          subscriber.next(seal(key, { type: FrameType.Sealed, flags, epoch: key.epoch, seq: seq++ }, body));
+        next: (body) => {
+          const frame = sealer.seal(body);
+          if (frame._tag === 'Right') subscriber.next(frame.right);
+          else subscriber.error(frame.left);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),

@@ -4,3 +4,4 @@ export * from './key-ring.js';
 export * from './pki.js';
 export * from './tickets.js';
 export * from './passwords.js';
+export * from './frame-sealer.js';

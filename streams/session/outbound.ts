@@ -3,9 +3,7 @@ import type { RejectionSink } from '../../lib/errors.js';
 import type { DirectionKey } from '../../lib/crypto/aead.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { batchPackets } from '../../operators/batch-packets.js';
-import { compress } from '../../operators/compress.js';
-import { encodeBatch } from '../../operators/encode-batch.js';
-import { encrypt } from '../../operators/encrypt.js';
+import { sealBatches } from '../../operators/seal-batches.js';
 import type { SessionSettings } from './settings.js';
 
 export interface OutboundConfig {
@@ -28,8 +26,8 @@ const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'ap
 export const isUrgent = (message: Message): boolean => !BATCHED_KINDS.has(message.kind);
 
 /**
- * Messages → wire frames: batchPackets → encodeBatch → compress → encrypt (DESIGN §3). One seal per batch,
- * not per message.
+ * Messages → wire frames: batchPackets, then encodeBatch → compress → encrypt fused in `sealBatches` (DESIGN §3).
+ * One seal per batch, not per message.
  */
 export const outboundPipeline =
   ({ settings, sendKey$, onReject, scheduler }: OutboundConfig): OperatorFunction<Message, Buffer> =>
@@ -41,11 +39,15 @@ export const outboundPipeline =
         flushOn: isUrgent,
         ...(scheduler === undefined ? {} : { scheduler }),
       }),
-      encodeBatch({ limits: settings.limits, onReject }),
-      compress({
-        threshold: settings.compression.threshold,
-        enabled: settings.compression.enabled,
-        ...(settings.codec === undefined ? {} : { codec: settings.codec }),
+      sealBatches({
+        limits: settings.limits,
+        compression: {
+          threshold: settings.compression.threshold,
+          enabled: settings.compression.enabled,
+          ...(settings.codec === undefined ? {} : { codec: settings.codec }),
+        },
+        sendKey$,
+        encrypted: settings.encrypted,
+        onReject,
       }),
-      encrypt({ sendKey$, encrypted: settings.encrypted }),
     );
