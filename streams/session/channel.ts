@@ -72,7 +72,7 @@ const ringReducer =
  * The secure channel over a duplex after the handshake (DESIGN §3–§4): both sides first exchange finished
  * messages under the new keys, then messages flow through the inbound and outbound pipelines. The channel
  * answers pings, drives key rotation (the client initiates every `rotationIntervalMs`; the host answers), keeps
- * the previous epoch's receive key for `keyGraceMs`, and sends keepalive pings.
+ * the previous epoch's receive key for `keyGraceMs`, and sends keepalive pings (a host only when idle).
  *
  * Errors (connection errors): ERR_HANDSHAKE_FINISHED, ERR_HANDSHAKE_PROTOCOL, ERR_REKEY_PROTOCOL,
  * ERR_TOO_MANY_REJECTIONS, ERR_HEARTBEAT_TIMEOUT, and the duplex's own. Completes when the duplex closes from
@@ -123,7 +123,11 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
     );
 
     const out$ = new Subject<Message>();
-    const send = (message: Message) => out$.next(message);
+    let lastSentAt = scheduler.now();
+    const send = (message: Message) => {
+      lastSentAt = scheduler.now();
+      out$.next(message);
+    };
     subscriptions.add(
       out$
         .pipe(
@@ -208,8 +212,13 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         type: 'established',
         ...peer,
       });
+      // A client pings on the clock: its pongs are its round-trip samples. A host pings only when it had nothing
+      // else to send for a whole period: any frame keeps the client's heartbeat alive, and a host in play sends
+      // one per tick, so the pings and their pongs would only cost it a seal and a receive per client.
       subscriptions.add(
-        interval(keepaliveMs, scheduler).subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),
+        interval(keepaliveMs, scheduler)
+          .pipe(filter(() => role === 'client' || scheduler.now() - lastSentAt >= keepaliveMs))
+          .subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),
       );
       if (role === 'client') {
         subscriptions.add(
