@@ -1,18 +1,19 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Subject, switchMap, tap } from 'rxjs';
+import { tap } from 'rxjs';
 import { WebSocket } from 'ws';
 import { defaultConfig } from '../config/load-config.js';
 import { issueTicket } from '../lib/crypto/tickets.js';
 import { ACK_INTERVAL_TICKS } from '../lib/protocol/limits.js';
-import type { Message } from '../lib/protocol/messages.js';
-import { clientSession } from '../streams/session/session.js';
+import type { Duplex } from '../streams/session/duplex.js';
+import { clientHandshake } from '../streams/session/handshake.js';
 import { sessionSettings } from '../streams/session/settings.js';
 import { connectWebSocket } from '../streams/session/ws-duplex.js';
+import { leanClient } from './lean-client.js';
 
 /**
- * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N real clients
- * (handshake, decrypt, decode, ack every delta). Mode `raw`: N bare ws clients that only count bytes.
+ * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N clients with the
+ * real handshake and channel crypto that read only each delta's tick (lean-client.ts) and ack as a client does. Mode `raw`: N bare ws clients that only count bytes.
  * Commands on stdin: `continue` (after `half`), `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
  */
 const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench-secrets.json'] =
@@ -29,11 +30,48 @@ let received = 0;
 let bytes = 0;
 let connected = 0;
 
+/** Delivery latency: how long after its slot (the host's tick N is due at reference.at + N · 50 ms) it arrived. */
+const onTick = (tick: number) => {
+  if (reference !== null && tick > reference.tick) {
+    latencies.push(wall() - (reference.at + (tick - reference.tick) * TICK_MS));
+  }
+};
+
 const connectWarp = () => {
   const secrets = JSON.parse(readFileSync(secretsPath, 'utf8')) as { ca: string; ticketKey: string };
   const ca = new X509Certificate(secrets.ca);
   const ticketKey = createPrivateKey(secrets.ticketKey);
   const settings = sessionSettings(defaultConfig);
+  // The channel's default keepalive: a client pings on this clock.
+  const keepaliveMs = Math.max(1, Math.floor(settings.timeoutMs / 4));
+  const connect = async (ticket: string) => {
+    // Subscribed for good: unsubscribing from connectWebSocket closes the socket.
+    const duplex = await new Promise<Duplex>((resolve, reject) => {
+      connectWebSocket(url).subscribe({ next: resolve, error: reject });
+    });
+    const counting = { ...duplex, in$: duplex.in$.pipe(tap((frame) => (bytes += frame.length))) };
+    let ackedTick = 0;
+    // Acks as the real client does (lib/sync): every full state and every ACK_INTERVAL_TICKS ticks.
+    const ack = (tick: number) => {
+      ackedTick = tick;
+      client.ack(tick);
+    };
+    const client = await leanClient(
+      counting,
+      clientHandshake(counting, { ticket, hostId: 'host-1', ca, encrypted: true, limits: settings.limits }),
+      keepaliveMs,
+      {
+        delta: (tick) => {
+          received += 1;
+          onTick(tick);
+          if (tick - ackedTick >= ACK_INTERVAL_TICKS) ack(tick);
+        },
+        fullState: ack,
+        failed: (code) => print({ event: 'bot-error', code }),
+      },
+    );
+    connected += 1;
+  };
   return async (n: number) => {
     const ticket = await issueTicket(ticketKey, {
       player: `bot-${n}`,
@@ -43,36 +81,8 @@ const connectWarp = () => {
       validitySeconds: 3600,
       now: Date.now(),
     });
-    const outbox = new Subject<Message>();
-    let ackedTick = 0;
-    connectWebSocket(url)
-      .pipe(
-        switchMap((duplex) =>
-          clientSession(
-            // Wire bytes as received: frames with header and tag.
-            { ...duplex, in$: duplex.in$.pipe(tap((frame) => (bytes += frame.length))) },
-            { settings, ticket, hostId: 'host-1', ca, outbox$: outbox },
-          ),
-        ),
-      )
-      .subscribe({
-        next: (event) => {
-          if (event.type === 'established') connected += 1;
-          if (event.type !== 'message') return;
-          const message = event.message;
-          // Acks as the real client does (lib/sync): every full state and every ACK_INTERVAL_TICKS ticks.
-          if (message.kind === 'delta') {
-            received += 1;
-            if (reference !== null && message.tick > reference.tick) {
-              latencies.push(wall() - (reference.at + (message.tick - reference.tick) * TICK_MS));
-            }
-            if (message.tick - ackedTick < ACK_INTERVAL_TICKS) return;
-          } else if (message.kind !== 'full_state') return;
-          ackedTick = message.tick;
-          outbox.next({ kind: 'ack', tick: message.tick });
-        },
-        error: (error: unknown) => print({ event: 'bot-error', code: (error as { code?: string }).code }),
-      });
+    // Not awaited: handshakes overlap, as players' would.
+    void connect(ticket);
   };
 };
 

@@ -137,12 +137,13 @@ export const createMapRouter = (
       maxUnackedTicks: settings.maxUnackedTicks,
       sign: (bytes) => sign()(bytes),
     };
-    const congested = () =>
-      new Set(
-        [...players]
-          .filter(([, peer]) => peer.bufferedAmount() > settings.congestedBytes)
-          .map(([player]) => player),
-      );
+    // Once per tick, so a loop, not an array per client: almost always it finds no one.
+    const congested = () => {
+      const found = new Set<string>();
+      for (const [player, peer] of players)
+        if (peer.bufferedAmount() > settings.congestedBytes) found.add(player);
+      return found;
+    };
     const subscription = mapHost$(events, {
       rules,
       world,

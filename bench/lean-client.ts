@@ -1,0 +1,94 @@
+import { inflateRawSync } from 'node:zlib';
+import type { Observable } from 'rxjs';
+import { either } from 'fp-ts';
+import { type DirectionKey, open } from '../lib/crypto/aead.js';
+import { createFrameSealer } from '../lib/crypto/frame-sealer.js';
+import { finishedMac } from '../lib/crypto/key-schedule.js';
+import { encodeBatch } from '../lib/protocol/batch.js';
+import { FLAG_COMPRESSED, decodeFrame } from '../lib/protocol/frame.js';
+import { DEFAULT_LIMITS } from '../lib/protocol/limits.js';
+import { KIND_BYTES, type Message, decodePayload } from '../lib/protocol/messages.js';
+import type { Duplex } from '../streams/session/duplex.js';
+import type { HandshakeResult } from '../streams/session/handshake.js';
+
+/** What a bench bot hears: each delta's tick, and the ticks of the full states it must acknowledge. */
+export interface LeanClientHandlers {
+  readonly delta: (tick: number) => void;
+  readonly fullState: (tick: number) => void;
+  readonly failed: (code: string) => void;
+}
+
+const DELTA = KIND_BYTES.delta;
+const COUNT_BYTES = 2;
+const ENTRY_BYTES = 5;
+
+/**
+ * A bench bot's receive path after the real handshake: open each frame (real AES-GCM, the host's keys), and
+ * read only what a bot needs, a delta's tick from its first four bytes (docs/PROTOCOL.md §3.1); every other
+ * message is decoded in full. It does not apply deltas to a world: the bench measures the host, and on two
+ * cores a thousand full clients would saturate the bots' core first. What it sends is what a client sends:
+ * its finished, acks, and pings on the client's clock, sealed and numbered.
+ */
+export const leanClient = (
+  duplex: Duplex,
+  handshake$: Observable<HandshakeResult>,
+  keepaliveMs: number,
+  on: LeanClientHandlers,
+): Promise<{ readonly ack: (tick: number) => void }> =>
+  new Promise((resolve, reject) => {
+    // Subscribed in the handshake's own callback: the host's first sealed frame may be in the same read.
+    handshake$.subscribe({
+      next: (handshake) => resolve(run(duplex, handshake, keepaliveMs, on)),
+      error: reject,
+    });
+  });
+
+const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on: LeanClientHandlers) => {
+  const receiveKey: DirectionKey = handshake.keys.hostToClient;
+  const sealer = createFrameSealer(true);
+  sealer.useKey(handshake.keys.clientToHost);
+  const send = (message: Message) => {
+    const body = encodeBatch([message], DEFAULT_LIMITS);
+    if (either.isLeft(body)) throw body.left;
+    const frame = sealer.seal({ flags: 0, body: body.right });
+    if (either.isRight(frame)) duplex.send(frame.right);
+  };
+  let pings = 0;
+  const keepalive = setInterval(() => send({ kind: 'ping', id: pings++, time: Date.now() }), keepaliveMs);
+  duplex.in$.subscribe({
+    next: (bytes) => {
+      const frame = decodeFrame(bytes, DEFAULT_LIMITS.maxFrameBytes);
+      if (either.isLeft(frame)) return on.failed(frame.left.code);
+      const opened = open(receiveKey, frame.right);
+      if (either.isLeft(opened)) return on.failed(opened.left.code);
+      const body =
+        (frame.right.header.flags & FLAG_COMPRESSED) === 0 ? opened.right : inflateRawSync(opened.right);
+      const count = body.readUInt16BE(0);
+      let at = COUNT_BYTES;
+      for (let i = 0; i < count; i++) {
+        const kind = body[at] as number;
+        const start = at + ENTRY_BYTES;
+        const end = start + body.readUInt32BE(at + 1);
+        at = end;
+        if (kind === DELTA) {
+          on.delta(body.readUInt32BE(start));
+          continue;
+        }
+        const message = decodePayload(kind, body, start, end);
+        if (either.isLeft(message)) return on.failed(message.left.code);
+        if (message.right.kind === 'full_state') on.fullState(message.right.tick);
+        if (message.right.kind === 'ping')
+          send({ kind: 'pong', id: message.right.id, time: message.right.time });
+      }
+    },
+    error: (error: unknown) => {
+      clearInterval(keepalive);
+      on.failed((error as { code?: string }).code ?? 'ERR_CONNECTION_CLOSED');
+    },
+  });
+  send({
+    kind: 'finished',
+    verify: finishedMac(handshake.keys.clientFinishedKey, handshake.transcript).toString('base64'),
+  });
+  return { ack: (tick: number) => send({ kind: 'ack', tick }) };
+};
