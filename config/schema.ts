@@ -62,8 +62,8 @@ export const SCHEMA = {
     RejectWindowMS: key(PositiveIntFromString, 10_000),
     KeyGraceMS: key(NonNegativeIntFromString, 5000),
     CongestedBytes: key(PositiveIntFromString, 65_536),
-    // At least ACK_INTERVAL_TICKS (10): a client is never stalled while it acknowledges as often as it must.
-    MaxUnackedTicks: key(intFromString('an integer from 10 to 4096', 10, 4096), 40),
+    // At least ACK_INTERVAL_TICKS (20): a client is never stalled while it acknowledges as often as it must.
+    MaxUnackedTicks: key(intFromString('an integer from 20 to 4096', 20, 4096), 40),
     MaxBacklogBytes: key(PositiveIntFromString, 1_048_576),
     MaxPendingHandshakes: key(PositiveIntFromString, 16),
   },

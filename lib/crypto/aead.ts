@@ -15,9 +15,11 @@ export interface DirectionKey {
 const NONCE_BYTES = 12;
 const TWO_32 = 0x1_0000_0000;
 
+/** One nonce buffer for every seal and open: node:crypto copies the IV when it creates the cipher. */
+const nonce = Buffer.alloc(NONCE_BYTES);
+
 /** Nonce = 4-byte IV salt ‖ 64-bit big-endian sequence number: unique per key as long as seq never repeats. */
 const nonceFor = (salt: Buffer, seq: number): Buffer => {
-  const nonce = Buffer.allocUnsafe(NONCE_BYTES);
   salt.copy(nonce, 0, 0, 4);
   nonce.writeUInt32BE(Math.floor(seq / TWO_32), 4);
   nonce.writeUInt32BE(seq % TWO_32, 8);

@@ -2,7 +2,7 @@
  * A client acknowledges at least every this many ticks it applies (and every full state). A protocol constant,
  * not a setting: a host's `MaxUnackedTicks` must exceed it whatever the client's configuration says.
  */
-export const ACK_INTERVAL_TICKS = 10;
+export const ACK_INTERVAL_TICKS = 20;
 
 /** Size limits every decoder enforces; the values come from `[P2P_LIMITS]`. */
 export interface ProtocolLimits {

@@ -62,9 +62,10 @@ const msg = (m: FullStateMessage | DeltaMessage | CheckpointMessage): SyncInput 
 const annOf = (world: World) => world.entities.get(world.players['ann'] as number);
 
 describe('sync manager (pure reducer)', () => {
-  it('should apply a full state and then deltas to their baseline, acknowledging the full state and every tenth tick', () => {
+  it('should apply a full state and then deltas to their baseline, acknowledging the full state and every ACK_INTERVAL_TICKS ticks', () => {
     const worlds = [joined];
-    for (let n = 1; n <= 21; n++) worlds.push(step(worlds[n - 1] as World, DEFAULT_RULES));
+    const lastTick = 2 * ACK_INTERVAL_TICKS + 1;
+    for (let n = 1; n <= lastTick; n++) worlds.push(step(worlds[n - 1] as World, DEFAULT_RULES));
     const deltas = worlds.slice(1).map((world, n) => msg(deltaOf(worlds[n] as World, world)));
     const steps = run([msg(fullState(joined)), ...deltas]);
     const acks = steps.flatMap((s) => s.out);
@@ -73,7 +74,7 @@ describe('sync manager (pure reducer)', () => {
       { kind: 'ack', tick: ACK_INTERVAL_TICKS },
       { kind: 'ack', tick: 2 * ACK_INTERVAL_TICKS },
     ]);
-    expect(hashWorld(last(steps).world as World)).to.equal(hashWorld(worlds[21] as World));
+    expect(hashWorld(last(steps).world as World)).to.equal(hashWorld(worlds[lastTick] as World));
     expect(steps.flatMap((s) => s.errors)).to.deep.equal([]);
   });
 
