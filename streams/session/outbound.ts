@@ -16,12 +16,14 @@ export interface OutboundConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'app']);
+const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'app', 'checkpoint']);
 
 /**
- * Everything but inputs, acks and app messages leaves at once with whatever is buffered before it: a rekey must
- * be the last frame under the old key, a ping must not wait for the tick window, and a host's delta is already
- * one message per client per tick (holding it back would add a tick of latency).
+ * Everything but inputs, acks, app messages and checkpoints leaves at once with whatever is buffered before it: a
+ * rekey must be the last frame under the old key, a ping must not wait for the tick window, and a host's delta is
+ * already one message per client per tick (holding it back would add a tick of latency). A checkpoint waits for
+ * the next tick's delta and shares its frame: on a checkpoint tick a host would otherwise seal and send two frames
+ * per client at once, and the client checks a checkpoint against the world it kept for that tick anyway.
  */
 export const isUrgent = (message: Message): boolean => !BATCHED_KINDS.has(message.kind);
 

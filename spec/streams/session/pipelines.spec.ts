@@ -64,6 +64,42 @@ describe('session pipelines', () => {
       expect(isUrgent(ack(1))).to.equal(false);
     });
 
+    it('should hold a checkpoint for the next delta and send both in one frame', () => {
+      const delta = (tick: number): Message => ({
+        kind: 'delta',
+        tick,
+        baseTick: tick - 1,
+        lastInput: 0,
+        hash: null,
+        entities: [],
+        removed: [],
+      });
+      const checkpoint: Message = {
+        kind: 'checkpoint',
+        map: 'forest',
+        epoch: 1,
+        tick: 1,
+        hash: '0123456789abcdef',
+        lastInputs: {},
+        players: {},
+        signature: 'c2ln',
+      };
+      testScheduler().run(({ cold, expectObservable }) => {
+        const messages$ = cold<Message>('(ab) 46ms c', { a: delta(1), b: checkpoint, c: delta(2) });
+        const frames$ = messages$.pipe(
+          outboundPipeline({
+            settings: { ...settings, batchWindowMs: 60 },
+            sendKey$: of(key),
+            onReject: () => undefined,
+          }),
+        );
+        expectObservable(frames$).toBe('a 49ms c', {
+          a: sealedFrame(key, 0, batchBody(delta(1))),
+          c: sealedFrame(key, 1, batchBody(checkpoint, delta(2))),
+        });
+      });
+    });
+
     it('should compress large batches on the wire and restore them', () => {
       const frames: Buffer[] = [];
       const big: Message = { kind: 'app', payload: Buffer.alloc(4096, 7) };
