@@ -103,7 +103,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
   const result: Record<string, number | string> = { bench: 'host' };
   let maxClients20Hz = 0;
   console.log(
-    'N      cpu/update  raw cpu/update  ratio  tick p99  delivery p99  bytes/client/s  rss/client  bot cpu',
+    'N      cpu/update  raw cpu/update  ratio  tick p50  tick p99  delivery p99  bytes/client/s  rss/client  bot cpu',
   );
   for (const n of SIZES) {
     const warp = await run('warp', n, 0);
@@ -120,6 +120,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
         `${(warp['cpuPerUpdateMicros'] ?? 0).toFixed(1)} µs`.padStart(10),
         `${(raw['cpuPerUpdateMicros'] ?? 0).toFixed(1)} µs`.padStart(14),
         ratio.toFixed(2).padStart(6),
+        `${(warp['tickLatenessP50'] ?? 0).toFixed(1)} ms`.padStart(9),
         `${(warp['tickLatenessP99'] ?? 0).toFixed(1)} ms`.padStart(9),
         `${(warp['deliveryP99'] ?? 0).toFixed(1)} ms`.padStart(13),
         Math.round(warp['bytesPerClientPerSecond'] ?? 0)

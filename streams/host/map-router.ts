@@ -151,6 +151,8 @@ export const createMapRouter = (
       congested,
       ...(scheduler === undefined ? {} : { scheduler }),
     }).subscribe((event) => {
+      // Reported before the sends, so a listener sees each tick when it runs, not a thousand sends later.
+      events$.next({ map, event });
       if (event.type === 'ticked') {
         for (const { player, message } of event.out) players.get(player)?.send(message);
         for (const [player, peer] of players) {
@@ -164,7 +166,6 @@ export const createMapRouter = (
           }
         }
       }
-      events$.next({ map, event });
     });
     const live = { epoch, events, players, subscription };
     maps.set(map, live);
