@@ -15,17 +15,33 @@ export const encodeBatch = (
   messages: readonly Message[],
   limits: Pick<ProtocolLimits, 'maxMessagesPerBatch' | 'maxInflatedBytes'>,
 ): either.Either<P2PError, Buffer> => {
-  // A host sends the same delta object to every client that shares its baseline: encode it once per tick.
-  // Messages are values; nothing mutates one after it was sent, so the object is a safe cache key.
-  const single = messages.length === 1 ? messages[0] : undefined;
-  const cached = single === undefined ? undefined : singleBatches.get(single);
-  if (cached !== undefined) return either.right(cached);
+  // A host sends the same messages (a delta; a checkpoint and the next delta) to every client that shares its
+  // baseline: each distinct batch is encoded once per tick. Messages are values; nothing mutates one after it was
+  // sent, so the objects are safe cache keys, and the cache lets go of a batch when its messages are collected.
+  if (messages.length > MAX_SHARED_BATCH) return encodeBatchUncached(messages, limits);
+  let children = batchCache;
+  let node: BatchCacheNode | undefined;
+  messages.forEach((message, i) => {
+    node = children.get(message);
+    if (node === undefined) children.set(message, (node = {}));
+    if (i < messages.length - 1) children = node.children ??= new WeakMap();
+  });
+  if (node?.body !== undefined) return either.right(node.body);
   const encoded = encodeBatchUncached(messages, limits);
-  if (single !== undefined && either.isRight(encoded)) singleBatches.set(single, encoded.right);
+  if (node !== undefined && either.isRight(encoded)) node.body = encoded.right;
   return encoded;
 };
 
-const singleBatches = new WeakMap<Message, Buffer>();
+/** The longest batch a host shares between clients; longer ones are a client's own inputs, never shared. */
+const MAX_SHARED_BATCH = 2;
+
+/** A trie of batches by their messages, in order: the node a batch ends at holds its body. */
+interface BatchCacheNode {
+  children?: WeakMap<Message, BatchCacheNode>;
+  body?: Buffer;
+}
+
+const batchCache = new WeakMap<Message, BatchCacheNode>();
 
 const encodeBatchUncached = (
   messages: readonly Message[],

@@ -84,6 +84,23 @@ describe('message codecs', () => {
     expect(messages).to.deep.equal(samples);
   });
 
+  it('should encode a shared batch of one or two messages once, and tell batches apart by their messages', () => {
+    const body = (...messages: Message[]) => {
+      const encoded = encodeBatch(messages, DEFAULT_LIMITS);
+      if (either.isLeft(encoded)) throw encoded.left;
+      return encoded.right;
+    };
+    const a: Message = { kind: 'ack', tick: 1 };
+    const b: Message = { kind: 'ack', tick: 2 };
+    expect(body(a)).to.equal(body(a));
+    expect(body(a, b)).to.equal(body(a, b));
+    expect(body(a, b)).not.to.equal(body(a));
+    expect(body(b, a)).not.to.deep.equal(body(a, b));
+    // An equal message that is another object is encoded again, to equal bytes.
+    expect(body({ kind: 'ack', tick: 1 }, b)).not.to.equal(body(a, b));
+    expect(body({ kind: 'ack', tick: 1 }, b)).to.deep.equal(body(a, b));
+  });
+
   it('should keep hot messages compact', () => {
     expect(encode([{ kind: 'input', seq: 1, tick: 2, dx: 0, dy: 0 }]).length).to.equal(2 + 5 + 16);
     expect(encode([{ kind: 'ack', tick: 1 }]).length).to.equal(2 + 5 + 4);
