@@ -81,8 +81,14 @@ const connectWarp = () => {
       validitySeconds: 3600,
       now: Date.now(),
     });
-    // Not awaited: handshakes overlap, as players' would.
-    void connect(ticket);
+    // Not awaited: handshakes overlap, as players' would. A refused connection (a host's accept backlog full)
+    // is tried again a second later, as a client's retry would.
+    const attempt = (left: number) =>
+      connect(ticket).catch((error: unknown) => {
+        print({ event: 'bot-error', code: (error as { code?: string }).code });
+        if (left > 0) setTimeout(() => void attempt(left - 1), 1000);
+      });
+    void attempt(5);
   };
 };
 

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Subject, of } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { exportPKCS8 } from 'jose';
@@ -42,6 +43,12 @@ const rssAfterGc = () => {
   return process.memoryUsage().rss;
 };
 
+// GC pauses in the measurement window: what makes a tick late without the host being busy.
+const gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  if (measuring) for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+}).observe({ entryTypes: ['gc'] });
+
 let bytesSent = 0;
 let updatesSent = 0;
 
@@ -62,6 +69,7 @@ const stopProfile = (clients: number) => {
 const measure = (ms: number, clients: () => number) => {
   startProfile();
   ticks.length = 0;
+  gcPauses.length = 0;
   measuring = true;
   // Bots time delivery against the same schedule: the map's world tick N is due at start + N · 50 ms.
   print({ event: 'tick-ref', tick: 0, at: scheduleStart });
@@ -83,6 +91,8 @@ const measure = (ms: number, clients: () => number) => {
       cpuMicros: cpu.user + cpu.system,
       updates,
       cpuPerUpdateMicros: updates === 0 ? null : (cpu.user + cpu.system) / updates,
+      gcPauseMaxMs: Math.max(0, ...gcPauses),
+      gcPauseTotalMs: gcPauses.reduce((sum, ms) => sum + ms, 0),
       tickLatenessP50: sorted[Math.floor(sorted.length * 0.5)] ?? 0,
       tickLatenessP99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
       rawBytesPerClientPerSecond: clients() === 0 ? 0 : (bytesSent - bytes0) / clients() / seconds,

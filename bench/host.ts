@@ -134,6 +134,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
     );
     result[`cpuPerUpdate${n}`] = Number((warp['cpuPerUpdateMicros'] ?? 0).toFixed(2));
     result[`tickP99_${n}`] = Number((warp['tickLatenessP99'] ?? 0).toFixed(2));
+    result[`gcPauseMaxMs${n}`] = Number((warp['gcPauseMaxMs'] ?? 0).toFixed(1));
     result[`deliveryP99_${n}`] = Number((warp['deliveryP99'] ?? 0).toFixed(2));
     result[`rssPerClientKiB${n}`] = Number((rssPerClient / 1024).toFixed(1));
     if (n === 1000) {
