@@ -73,6 +73,25 @@ export const CheckpointMessage = t.type({
   signature: Base64,
 });
 
+/**
+ * A checkpoint whose per-player tables are given as changes since the previous checkpoint this client was sent
+ * (`since`): entries added or changed, and the players who `left`. The signature is over the whole checkpoint;
+ * the client rebuilds it (`expandCheckpoint`) and keeps only that. The tables are O(players), so sending them
+ * whole every checkpoint costs every client bytes for every player on the map.
+ */
+export const CheckpointChangesMessage = t.type({
+  kind: t.literal('checkpoint_changes'),
+  map: t.string,
+  epoch: Uint32,
+  tick: Uint32,
+  since: Uint32,
+  hash: Hash,
+  lastInputs: t.record(t.string, Uint32),
+  players: t.record(t.string, Uint32),
+  left: t.array(t.string),
+  signature: Base64,
+});
+
 export const ResyncRequestMessage = t.type({
   kind: t.literal('resync_request'),
   reason: SyncErrorType,
@@ -100,6 +119,7 @@ export const CONTROL_CODECS = {
   finished: FinishedMessage,
   full_state: FullStateMessage,
   checkpoint: CheckpointMessage,
+  checkpoint_changes: CheckpointChangesMessage,
   resync_request: ResyncRequestMessage,
   rekey: RekeyMessage,
   restore: RestoreMessage,
@@ -112,6 +132,7 @@ export type WelcomeMessage = t.TypeOf<typeof WelcomeMessage>;
 export type FinishedMessage = t.TypeOf<typeof FinishedMessage>;
 export type FullStateMessage = t.TypeOf<typeof FullStateMessage>;
 export type CheckpointMessage = t.TypeOf<typeof CheckpointMessage>;
+export type CheckpointChangesMessage = t.TypeOf<typeof CheckpointChangesMessage>;
 export type ResyncRequestMessage = t.TypeOf<typeof ResyncRequestMessage>;
 export type RekeyMessage = t.TypeOf<typeof RekeyMessage>;
 export type RestoreMessage = t.TypeOf<typeof RestoreMessage>;

@@ -41,6 +41,7 @@ export const KIND_BYTES: Readonly<Record<MessageKind, number>> = {
   restore: 23,
   error: 24,
   bye: 25,
+  checkpoint_changes: 26,
 };
 
 const HOT_CODECS: Readonly<Record<HotMessage['kind'], BinaryCodec<HotMessage>>> = {

@@ -8,6 +8,7 @@ import { type DeltaMessage, quantize } from '../protocol/hot-codecs.js';
 import { ACK_INTERVAL_TICKS } from '../protocol/limits.js';
 import type { Message } from '../protocol/messages.js';
 import { type Replica, applyDeltaMessage, applyFullState, emptyReplica } from '../world/replica.js';
+import { expandCheckpoint } from '../world/checkpoint.js';
 import { type World, hashWorld } from '../world/world.js';
 
 /**
@@ -50,6 +51,8 @@ export interface SyncState {
   /** The certificate of the server this client is connected to now. */
   readonly certificate: string | null;
   readonly kept: KeptCheckpoint | null;
+  /** The last checkpoint received on this connection, whole: what `checkpoint_changes` are against. */
+  readonly lastCheckpoint: CheckpointMessage | null;
   /** A full state was asked for and has not come yet: do not ask again. */
   readonly resyncPending: boolean;
 }
@@ -87,6 +90,7 @@ export const initialSync = (player: string, settings: SyncSettings): SyncStep =>
     inputs: [],
     certificate: null,
     kept: null,
+    lastCheckpoint: null,
     resyncPending: false,
   },
   out: [],
@@ -203,7 +207,8 @@ const onDelta = (state: SyncState, message: DeltaMessage, settings: SyncSettings
   });
 };
 
-const onCheckpoint = (state: SyncState, message: CheckpointMessage): SyncStep => {
+const onCheckpoint = (received: SyncState, message: CheckpointMessage): SyncStep => {
+  const state = { ...received, lastCheckpoint: message };
   const world = state.replica.ring.get(message.tick);
   if (world === undefined || state.certificate === null || hashWorld(world) !== message.hash)
     return step(state);
@@ -242,7 +247,7 @@ export const syncReducer =
         // Inputs made while the connection was down were never sent: send every unprocessed one again (the
         // server ignores any it has applied already).
         return step(
-          { ...state, certificate: input.certificate, resyncPending: false },
+          { ...state, certificate: input.certificate, resyncPending: false, lastCheckpoint: null },
           {
             out: state.inputs
               .filter((i) => i.seq > state.acked)
@@ -260,6 +265,12 @@ export const syncReducer =
         if (message.kind === 'full_state') return onFullState(state, message);
         if (message.kind === 'delta') return onDelta(state, message, settings);
         if (message.kind === 'checkpoint') return onCheckpoint(state, message);
+        if (message.kind === 'checkpoint_changes') {
+          // Changes against a checkpoint this connection never brought cannot be rebuilt: skipped, the next
+          // checkpoint on a new connection comes whole.
+          const whole = expandCheckpoint(state.lastCheckpoint, message);
+          return whole === null ? step(state) : onCheckpoint(state, whole);
+        }
         return step(state);
       }
     }

@@ -1,3 +1,5 @@
+import type { CheckpointChangesMessage, CheckpointMessage } from '../protocol/control-codecs.js';
+
 /** The signed part of a checkpoint (DESIGN §5): what a host commits to every CheckpointIntervalTicks. */
 export interface CheckpointPayload {
   readonly map: string;
@@ -25,3 +27,68 @@ export const checkpointBytes = (payload: CheckpointPayload): Buffer =>
     ]),
     'utf8',
   );
+
+/** The entries of `current` that `previous` lacks or holds with another value. */
+const changedEntries = (
+  previous: Readonly<Record<string, number>>,
+  current: Readonly<Record<string, number>>,
+): Record<string, number> => {
+  const changed: Record<string, number> = {};
+  for (const [player, value] of Object.entries(current))
+    if (previous[player] !== value) changed[player] = value;
+  return changed;
+};
+
+/** `current` as changes since `previous`, the last checkpoint the same client was sent. */
+export const checkpointChanges = (
+  previous: CheckpointMessage,
+  current: CheckpointMessage,
+): CheckpointChangesMessage => ({
+  kind: 'checkpoint_changes',
+  map: current.map,
+  epoch: current.epoch,
+  tick: current.tick,
+  since: previous.tick,
+  hash: current.hash,
+  lastInputs: changedEntries(previous.lastInputs, current.lastInputs),
+  players: changedEntries(previous.players, current.players),
+  left: Object.keys(previous.players).filter((player) => !(player in current.players)),
+  signature: current.signature,
+});
+
+const applyChanges = (
+  previous: Readonly<Record<string, number>>,
+  changed: Readonly<Record<string, number>>,
+  left: readonly string[],
+): Record<string, number> => {
+  const table = { ...previous, ...changed };
+  for (const player of left) delete table[player];
+  return table;
+};
+
+/**
+ * The whole checkpoint from the previous one and the changes since; null when the changes are not against it
+ * (another tick, map or epoch). Its signature is then checked as any checkpoint's is, over the whole.
+ */
+export const expandCheckpoint = (
+  previous: CheckpointMessage | null,
+  changes: CheckpointChangesMessage,
+): CheckpointMessage | null => {
+  if (
+    previous === null ||
+    previous.tick !== changes.since ||
+    previous.map !== changes.map ||
+    previous.epoch !== changes.epoch
+  )
+    return null;
+  return {
+    kind: 'checkpoint',
+    map: changes.map,
+    epoch: changes.epoch,
+    tick: changes.tick,
+    hash: changes.hash,
+    lastInputs: applyChanges(previous.lastInputs, changes.lastInputs, changes.left),
+    players: applyChanges(previous.players, changes.players, changes.left),
+    signature: changes.signature,
+  };
+};

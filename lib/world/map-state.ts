@@ -1,6 +1,7 @@
 import type { DeltaMessage, EntityState } from '../protocol/hot-codecs.js';
 import type { Message } from '../protocol/messages.js';
-import { checkpointBytes } from './checkpoint.js';
+import type { CheckpointMessage } from '../protocol/control-codecs.js';
+import { checkpointBytes, checkpointChanges } from './checkpoint.js';
 import {
   type World,
   type WorldDelta,
@@ -45,12 +46,16 @@ interface ClientView {
   /** The newest tick the client says it has applied. */
   readonly ackTick: number;
   readonly conflicts: number;
+  /** The tick of the last checkpoint sent to the client: the next one goes as changes since it. */
+  readonly checkpointTick: number | null;
 }
 
 export interface MapState {
   readonly world: World;
   readonly history: ReadonlyMap<number, World>;
   readonly clients: ReadonlyMap<string, ClientView>;
+  /** The last checkpoint, whole: what the next one's changes are against. */
+  readonly checkpoint: CheckpointMessage | null;
 }
 
 /** What arrives between ticks; it takes effect at the next tick, in arrival order. */
@@ -75,6 +80,7 @@ export const initialMapState = (world: World): MapState => ({
   world,
   history: new Map([[world.tick, world]]),
   clients: new Map(),
+  checkpoint: null,
 });
 
 /**
@@ -180,7 +186,7 @@ export const advanceMap = (
   }
   for (const player of joined) {
     if (world.players[player] === undefined || clients.has(player)) continue;
-    clients.set(player, { sentTick: world.tick, ackTick: world.tick, conflicts: 0 });
+    clients.set(player, { sentTick: world.tick, ackTick: world.tick, conflicts: 0, checkpointTick: null });
     out.push({ player, message: shared.fullState(world.lastInputs[player] ?? 0) });
   }
   for (const [player, view] of clients) {
@@ -196,6 +202,7 @@ export const advanceMap = (
     clients.set(player, { ...view, sentTick: world.tick });
     out.push({ player, message: shared.delta(baseline, lastInput) });
   }
+  let checkpoint = state.checkpoint;
   if (world.tick % rules.checkpointEvery === 0) {
     const payload = {
       map: rules.map,
@@ -205,12 +212,15 @@ export const advanceMap = (
       lastInputs: world.lastInputs,
       players: world.players,
     };
-    const checkpoint: Message = {
-      kind: 'checkpoint',
-      ...payload,
-      signature: rules.sign(checkpointBytes(payload)),
-    };
-    for (const player of clients.keys()) out.push({ player, message: checkpoint });
+    const previous = checkpoint;
+    checkpoint = { kind: 'checkpoint', ...payload, signature: rules.sign(checkpointBytes(payload)) };
+    // Clients sent the previous checkpoint get the changes since (one shared message); the rest get it whole.
+    const changes = previous === null ? null : checkpointChanges(previous, checkpoint);
+    for (const [player, view] of clients) {
+      const sendChanges = changes !== null && view.checkpointTick === previous?.tick;
+      out.push({ player, message: sendChanges ? changes : checkpoint });
+      clients.set(player, { ...view, checkpointTick: world.tick });
+    }
   }
-  return { state: { world, history, clients }, out, conflicts };
+  return { state: { world, history, clients, checkpoint }, out, conflicts };
 };

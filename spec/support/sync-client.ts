@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { Subject, type Subscription, switchMap } from 'rxjs';
 import type { Message } from '../../lib/protocol/messages.js';
 import { type Replica, applyDeltaMessage, applyFullState, emptyReplica } from '../../lib/world/replica.js';
+import { expandCheckpoint } from '../../lib/world/checkpoint.js';
 import { type World, hashWorld } from '../../lib/world/world.js';
 import type { ChannelEvent } from '../../streams/session/channel.js';
 import { clientSession } from '../../streams/session/session.js';
@@ -74,11 +75,13 @@ export class SyncClient {
       this.replica = replica;
       if (message.hash !== null) this.verified.set(message.tick, message.hash);
       this.outbox.next({ kind: 'ack', tick: message.tick });
-    } else if (message.kind === 'checkpoint') {
-      this.checkpoints.push(message);
-      const world = this.replica.ring.get(message.tick);
-      if (world !== undefined && hashWorld(world) === message.hash)
-        this.kept = { checkpoint: message, world };
+    } else if (message.kind === 'checkpoint' || message.kind === 'checkpoint_changes') {
+      const checkpoint =
+        message.kind === 'checkpoint' ? message : expandCheckpoint(this.checkpoints.at(-1) ?? null, message);
+      if (checkpoint === null) throw new Error(`checkpoint changes since ${message.tick} have no base`);
+      this.checkpoints.push(checkpoint);
+      const world = this.replica.ring.get(checkpoint.tick);
+      if (world !== undefined && hashWorld(world) === checkpoint.hash) this.kept = { checkpoint, world };
     } else if (message.kind === 'error') this.refusals.push(message.code);
   }
 

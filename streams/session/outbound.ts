@@ -16,7 +16,13 @@ export interface OutboundConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'app', 'checkpoint']);
+const BATCHED_KINDS: ReadonlySet<Message['kind']> = new Set([
+  'input',
+  'ack',
+  'app',
+  'checkpoint',
+  'checkpoint_changes',
+]);
 
 /**
  * Everything but inputs, acks, app messages and checkpoints leaves at once with whatever is buffered before it: a

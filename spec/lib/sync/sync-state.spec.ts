@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { ACK_INTERVAL_TICKS } from '../../../lib/protocol/limits.js';
-import type { CheckpointMessage, FullStateMessage } from '../../../lib/protocol/control-codecs.js';
+import type {
+  CheckpointChangesMessage,
+  CheckpointMessage,
+  FullStateMessage,
+} from '../../../lib/protocol/control-codecs.js';
 import type { DeltaMessage } from '../../../lib/protocol/hot-codecs.js';
+import { checkpointChanges } from '../../../lib/world/checkpoint.js';
 import {
   type SyncInput,
   type SyncStep,
@@ -55,7 +60,9 @@ const deltaOf = (baseline: World, world: World, withHash = true): DeltaMessage =
     removed: d.removed,
   };
 };
-const msg = (m: FullStateMessage | DeltaMessage | CheckpointMessage): SyncInput => ({
+const msg = (
+  m: FullStateMessage | DeltaMessage | CheckpointMessage | CheckpointChangesMessage,
+): SyncInput => ({
   type: 'message',
   message: m,
 });
@@ -206,6 +213,31 @@ describe('sync manager (pure reducer)', () => {
     expect(bundle?.certificate).to.equal('HOST-PEM');
     expect(bundle?.inputs).to.deep.equal([{ seq: 2, tick: 1, dx: 0, dy: 1 }]);
     expect(bundle?.entities).to.have.length(next.entities.size);
+  });
+
+  it('should rebuild a checkpoint sent as changes and keep it whole; changes with no base on this connection are skipped', () => {
+    const whole = (world: World): CheckpointMessage => ({
+      kind: 'checkpoint',
+      map: 'forest',
+      epoch: 1,
+      tick: world.tick,
+      hash: hashWorld(world),
+      lastInputs: { ...world.lastInputs },
+      players: { ...world.players },
+      signature: 'c2ln',
+    });
+    const next = step(joined, DEFAULT_RULES);
+    const changes = checkpointChanges(whole(joined), whole(next));
+    const steps = run([
+      { type: 'connected', certificate: 'HOST-PEM' },
+      msg(fullState(joined)),
+      msg(whole(joined)),
+      msg(deltaOf(joined, next)),
+      msg(changes),
+    ]);
+    expect(last(steps).state.kept?.checkpoint).to.deep.equal(whole(next));
+    const reconnected = run([{ type: 'connected', certificate: 'HOST-PEM' }, msg(changes)], last(steps));
+    expect(last(reconnected).state.lastCheckpoint).to.equal(null);
   });
 
   it('should have no bundle before a checkpoint is kept', () => {

@@ -156,3 +156,41 @@ describe('createMapRouter', () => {
     router.close();
   });
 });
+
+describe('mapHost$ checkpoints', () => {
+  it('should send a checkpoint whole to a client new since the last one, and as changes to everyone else', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const events = hot<MapEvent>('-a-------b--------', {
+        a: { type: 'join', player: 'ann' },
+        b: { type: 'join', player: 'bob' },
+      });
+      const host$ = mapHost$(events, {
+        rules: { ...rules, checkpointEvery: 2 },
+        world: createWorld(DEFAULT_RULES),
+        updateIntervalMs: 4,
+        congested: () => new Set(),
+      });
+      const checkpoints$ = host$.pipe(
+        mergeMap((e) =>
+          e.type === 'ticked'
+            ? e.out.flatMap(({ player, message }) =>
+                message.kind === 'checkpoint'
+                  ? [`${player}:whole:${message.tick}`]
+                  : message.kind === 'checkpoint_changes'
+                    ? [
+                        `${player}:since ${message.since}:${message.tick}:${Object.keys(message.players).join('+')}`,
+                      ]
+                    : [],
+              )
+            : [],
+        ),
+      );
+      // Ticks at frames 4, 8, 12, 16: ann joins at tick 1, bob at tick 3; checkpoints at ticks 2 and 4.
+      expectObservable(checkpoints$, '^----------------!').toBe('--------a-------(bc)', {
+        a: 'ann:whole:2',
+        b: 'ann:since 2:4:bob',
+        c: 'bob:whole:4',
+      });
+    });
+  });
+});
