@@ -53,7 +53,7 @@ const pingsReceived = (scheduler: TestScheduler, host: Side, client: Side, until
 
 /** Frames that arrive before the channel listens wait for it (each side sends its finished as it starts). */
 const buffered = (end: Duplex): Duplex => {
-  const frames = new ReplaySubject<Buffer>();
+  const frames = new ReplaySubject<Buffer>(Number.POSITIVE_INFINITY);
   end.in$.subscribe(frames);
   return { ...end, in$: frames };
 };
@@ -61,8 +61,8 @@ const buffered = (end: Duplex): Duplex => {
 /** `app` every 20 ms from 0 to `lastMs`. */
 const sendingUntil = (scheduler: TestScheduler, lastMs: number) =>
   timer(0, 20, scheduler).pipe(
-    takeUntil(timer(lastMs + 1, scheduler)),
     map(() => app),
+    takeUntil(timer(lastMs + 1, scheduler)),
   );
 
 describe('channel keepalive', () => {
