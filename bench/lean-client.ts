@@ -75,7 +75,10 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
           continue;
         }
         const message = decodePayload(kind, body, start, end);
-        if (either.isLeft(message)) return on.failed(message.left.code);
+        if (either.isLeft(message)) {
+          on.failed(message.left.code); // rejected alone, as a client does; its neighbours still count
+          continue;
+        }
         if (message.right.kind === 'full_state') on.fullState(message.right.tick);
         if (message.right.kind === 'ping')
           send({ kind: 'pong', id: message.right.id, time: message.right.time });

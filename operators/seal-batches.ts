@@ -19,7 +19,7 @@ export interface SealBatchesConfig {
 
 /**
  * Batches → wire frames in one step: `encodeBatch`, `compress` and `encrypt` fused, for the send path a host
- * runs once per client per tick (three operators there cost more per frame than the seal itself). The frames
+ * runs once per client per tick (one hop and one allocation per frame instead of three). The frames
  * are exactly those of the three in a row: a batch the peer would refuse is rejected (ERR_MESSAGE_TOO_LARGE)
  * and not sent, a shared message is encoded and deflated once however many clients it goes to, and each frame
  * takes the next sequence number of its key epoch.

@@ -75,7 +75,7 @@ export const CheckpointMessage = t.type({
 
 /**
  * A checkpoint whose per-player tables are given as changes since the previous checkpoint this client was sent
- * (`since`): entries added or changed, and the players who `left`. The signature is over the whole checkpoint;
+ * (`since`): entries added or changed, and those `removed`. The signature is over the whole checkpoint;
  * the client rebuilds it (`expandCheckpoint`) and keeps only that. The tables are O(players), so sending them
  * whole every checkpoint costs every client bytes for every player on the map.
  */
@@ -88,7 +88,8 @@ export const CheckpointChangesMessage = t.type({
   hash: Hash,
   lastInputs: t.record(t.string, Uint32),
   players: t.record(t.string, Uint32),
-  left: t.array(t.string),
+  /** Per table, the players whose entries are gone. */
+  removed: t.type({ lastInputs: t.array(t.string), players: t.array(t.string) }),
   signature: Base64,
 });
 

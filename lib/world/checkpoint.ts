@@ -39,6 +39,11 @@ const changedEntries = (
   return changed;
 };
 
+const removedEntries = (
+  previous: Readonly<Record<string, number>>,
+  current: Readonly<Record<string, number>>,
+): string[] => Object.keys(previous).filter((player) => !(player in current));
+
 /** `current` as changes since `previous`, the last checkpoint the same client was sent. */
 export const checkpointChanges = (
   previous: CheckpointMessage,
@@ -52,17 +57,20 @@ export const checkpointChanges = (
   hash: current.hash,
   lastInputs: changedEntries(previous.lastInputs, current.lastInputs),
   players: changedEntries(previous.players, current.players),
-  left: Object.keys(previous.players).filter((player) => !(player in current.players)),
+  removed: {
+    lastInputs: removedEntries(previous.lastInputs, current.lastInputs),
+    players: removedEntries(previous.players, current.players),
+  },
   signature: current.signature,
 });
 
 const applyChanges = (
   previous: Readonly<Record<string, number>>,
   changed: Readonly<Record<string, number>>,
-  left: readonly string[],
+  removed: readonly string[],
 ): Record<string, number> => {
   const table = { ...previous, ...changed };
-  for (const player of left) delete table[player];
+  for (const player of removed) delete table[player];
   return table;
 };
 
@@ -87,8 +95,8 @@ export const expandCheckpoint = (
     epoch: changes.epoch,
     tick: changes.tick,
     hash: changes.hash,
-    lastInputs: applyChanges(previous.lastInputs, changes.lastInputs, changes.left),
-    players: applyChanges(previous.players, changes.players, changes.left),
+    lastInputs: applyChanges(previous.lastInputs, changes.lastInputs, changes.removed.lastInputs),
+    players: applyChanges(previous.players, changes.players, changes.removed.players),
     signature: changes.signature,
   };
 };

@@ -28,7 +28,7 @@ describe('checkpoint changes', () => {
       tick: 200,
       lastInputs: { ann: 9, dan: 2 },
       players: { dan: 1004 },
-      left: ['cid'],
+      removed: { lastInputs: ['cid'], players: ['cid'] },
       signature: after.signature,
     });
     expect(expandCheckpoint(before, changes)).to.deep.equal(after);
@@ -36,8 +36,17 @@ describe('checkpoint changes', () => {
 
   it('should send nothing per player when nothing changed', () => {
     const same = { ...before, tick: 200 };
-    expect(checkpointChanges(before, same)).to.deep.include({ lastInputs: {}, players: {}, left: [] });
+    expect(checkpointChanges(before, same)).to.deep.include({
+      lastInputs: {},
+      players: {},
+      removed: { lastInputs: [], players: [] },
+    });
     expect(expandCheckpoint(before, checkpointChanges(before, same))).to.deep.equal(same);
+  });
+
+  it('should rebuild a player who left and came back (a new entity, no input yet) exactly', () => {
+    const rejoined = checkpoint(200, { bob: 7, cid: 1 }, { ann: 1005, bob: 1002, cid: 1003 });
+    expect(expandCheckpoint(before, checkpointChanges(before, rejoined))).to.deep.equal(rejoined);
   });
 
   it('should refuse to rebuild against another checkpoint, map or epoch, or none', () => {
