@@ -21,11 +21,13 @@ export const encodeBatch = (
   if (messages.length > MAX_SHARED_BATCH) return encodeBatchUncached(messages, limits);
   let children = batchCache;
   let node: BatchCacheNode | undefined;
-  messages.forEach((message, i) => {
+  // A loop, not forEach: this runs for every frame a host sends, and a callback writing `node` costs a closure.
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as Message;
     node = children.get(message);
     if (node === undefined) children.set(message, (node = {}));
     if (i < messages.length - 1) children = node.children ??= new WeakMap();
-  });
+  }
   if (node?.body !== undefined) return either.right(node.body);
   const encoded = encodeBatchUncached(messages, limits);
   if (node !== undefined && either.isRight(encoded)) node.body = encoded.right;
