@@ -8,7 +8,6 @@ export * from './batch-packets.js';
 export * from './encode-batch.js';
 export * from './compress.js';
 export * from './encrypt.js';
-export * from './seal-batches.js';
 export * from './retry-backoff.js';
 export * from './failover.js';
 export * from './heartbeat-timeout.js';

@@ -32,7 +32,7 @@ import { rotateKeys } from '../../operators/rotate-keys.js';
 import type { Duplex } from './duplex.js';
 import type { HandshakeResult } from './handshake.js';
 import { inboundPipeline } from './inbound.js';
-import { outboundPipeline } from './outbound.js';
+import { createOutboundWriter } from './outbound.js';
 import type { SessionSettings } from './settings.js';
 
 /** What an established channel reports. Keys never appear here: events are logged and recorded. */
@@ -122,24 +122,20 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         .subscribe({ error: fail }),
     );
 
-    const out$ = new Subject<Message>();
+    // The send path is plain calls (createOutboundWriter): a host takes it once per client per tick.
+    const writer = createOutboundWriter({
+      settings,
+      onReject: (error) => rejected$.next(error),
+      scheduler,
+      emit: (frame) => duplex.send(frame),
+      fail,
+    });
+    subscriptions.add(ring$.subscribe((ring) => writer.useKey(ring.send)));
     let lastSentAt = scheduler.now();
     const send = (message: Message) => {
       lastSentAt = scheduler.now();
-      out$.next(message);
+      writer.write(message);
     };
-    subscriptions.add(
-      out$
-        .pipe(
-          outboundPipeline({
-            settings,
-            sendKey$: ring$.pipe(map((ring) => ring.send)),
-            onReject: (error) => rejected$.next(error),
-            scheduler,
-          }),
-        )
-        .subscribe({ next: (frame) => duplex.send(frame), error: fail }),
-    );
 
     let pendingRekey: { readonly epoch: number; readonly share: ReturnType<typeof generateKeyShare> } | null =
       null;
@@ -273,6 +269,6 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       subscriptions.unsubscribe();
       keyEvents$.complete();
       rejected$.complete();
-      out$.complete();
+      writer.close();
     };
   });
