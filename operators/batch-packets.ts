@@ -17,6 +17,43 @@ export interface BatchPacketsConfig<T> {
   readonly scheduler?: SchedulerLike;
 }
 
+/** A batcher driven by calls: `batchPackets` wraps it as an operator, a channel's send path calls it directly. */
+export interface Batcher<T> {
+  readonly push: (value: T) => void;
+  /** Emits what is buffered now (nothing when empty). */
+  readonly flush: () => void;
+  /** Cancels the window timer and drops what is buffered. */
+  readonly cancel: () => void;
+}
+
+/** The batching rule of `batchPackets` as plain calls; each batch goes to `emit`. */
+export const createBatcher = <T>(config: BatchPacketsConfig<T>, emit: (batch: T[]) => void): Batcher<T> => {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  let buffer: T[] = [];
+  let timer: Subscription | null = null;
+  const flush = () => {
+    timer?.unsubscribe();
+    timer = null;
+    if (buffer.length === 0) return;
+    const batch = buffer;
+    buffer = [];
+    emit(batch);
+  };
+  return {
+    push: (value) => {
+      buffer.push(value);
+      if (buffer.length >= config.max || config.flushOn?.(value) === true) flush();
+      else timer ??= scheduler.schedule(flush, config.windowMs);
+    },
+    flush,
+    cancel: () => {
+      timer?.unsubscribe();
+      timer = null;
+      buffer = [];
+    },
+  };
+};
+
 /**
  * Groups values into batches: a batch leaves when it holds `max` values, when `windowMs` has passed since its
  * first value, or at once after a `flushOn` value, whichever comes first. Order is kept; no empty batch is ever
@@ -26,33 +63,19 @@ export interface BatchPacketsConfig<T> {
  */
 export const batchPackets = <T>(config: BatchPacketsConfig<T>): OperatorFunction<T, T[]> => {
   if (config.max <= 1 && config.flushOn === undefined) return map((value: T) => [value]);
-  const scheduler = config.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<T[]>((subscriber) => {
-      let buffer: T[] = [];
-      let timer: Subscription | null = null;
-      const flush = () => {
-        timer?.unsubscribe();
-        timer = null;
-        if (buffer.length === 0) return;
-        const batch = buffer;
-        buffer = [];
-        subscriber.next(batch);
-      };
+      const batcher = createBatcher(config, (batch) => subscriber.next(batch));
       const subscription = source.subscribe({
-        next: (value) => {
-          buffer.push(value);
-          if (buffer.length >= config.max || config.flushOn?.(value) === true) flush();
-          else if (timer === null) timer = scheduler.schedule(flush, config.windowMs);
-        },
+        next: batcher.push,
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
-          flush();
+          batcher.flush();
           subscriber.complete();
         },
       });
       return () => {
-        timer?.unsubscribe();
+        batcher.cancel();
         subscription.unsubscribe();
       };
     });

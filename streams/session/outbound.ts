@@ -1,16 +1,11 @@
-import {
-  Observable,
-  type OperatorFunction,
-  type SchedulerLike,
-  type Subscription,
-  asyncScheduler,
-} from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { P2PError, RejectionSink } from '../../lib/errors.js';
 import { compressBody } from '../../lib/compression/compress-body.js';
 import type { DirectionKey } from '../../lib/crypto/aead.js';
 import { createFrameSealer } from '../../lib/crypto/frame-sealer.js';
 import { encodeBatch } from '../../lib/protocol/batch.js';
 import type { Message } from '../../lib/protocol/messages.js';
+import { createBatcher } from '../../operators/batch-packets.js';
 import type { SessionSettings } from './settings.js';
 
 export interface OutboundConfig {
@@ -63,28 +58,20 @@ export interface OutboundWriter {
 }
 
 /**
- * Messages → wire frames (DESIGN §3): batched as `batchPackets` does (up to `batchSize`, for at most
+ * Messages → wire frames (DESIGN §3): batched by `batchPackets`' rule (up to `batchSize`, for at most
  * `batchWindowMs`, urgent messages at once), then each batch encoded, compressed and sealed as `encodeBatch`,
  * `compress` and `encrypt` do, in one synchronous step. A host runs this once per client per tick, so it is
  * calls, not four operator hops with an allocation each; `outboundPipeline` is the same as an operator.
  */
 export const createOutboundWriter = (config: OutboundWriterConfig): OutboundWriter => {
   const { settings, onReject, emit, fail } = config;
-  const scheduler = config.scheduler ?? asyncScheduler;
   const sealer = createFrameSealer(settings.encrypted);
   const compression = {
     threshold: settings.compression.threshold,
     enabled: settings.compression.enabled,
     ...(settings.codec === undefined ? {} : { codec: settings.codec }),
   };
-  let queued: Message[] = [];
-  let window: Subscription | null = null;
-  const flush = () => {
-    window?.unsubscribe();
-    window = null;
-    if (queued.length === 0) return;
-    const batch = queued;
-    queued = [];
+  const sealAndEmit = (batch: readonly Message[]) => {
     const body = encodeBatch(batch, settings.limits);
     if (body._tag === 'Left') {
       onReject(body.left);
@@ -94,20 +81,16 @@ export const createOutboundWriter = (config: OutboundWriterConfig): OutboundWrit
     if (frame._tag === 'Right') emit(frame.right);
     else fail(frame.left);
   };
-  return {
-    write: (message) => {
-      queued.push(message);
-      if (queued.length >= settings.batchSize || isUrgent(message)) flush();
-      else window ??= scheduler.schedule(flush, settings.batchWindowMs);
+  const batcher = createBatcher<Message>(
+    {
+      max: settings.batchSize,
+      windowMs: settings.batchWindowMs,
+      flushOn: isUrgent,
+      ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
     },
-    useKey: sealer.useKey,
-    flush,
-    close: () => {
-      window?.unsubscribe();
-      window = null;
-      queued = [];
-    },
-  };
+    sealAndEmit,
+  );
+  return { write: batcher.push, useKey: sealer.useKey, flush: batcher.flush, close: batcher.cancel };
 };
 
 /**
