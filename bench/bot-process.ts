@@ -13,7 +13,8 @@ import { leanClient } from './lean-client.js';
 
 /**
  * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N clients with the
- * real handshake and channel crypto that read only each delta's tick (lean-client.ts) and ack as a client does. Mode `raw`: N bare ws clients that only count bytes.
+ * real handshake and channel crypto that read only each delta's tick (lean-client.ts) and ack as a client does.
+ * Mode `raw`: N bare ws clients that only count bytes.
  * Commands on stdin: `continue` (after `half`), `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
  */
 const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench-secrets.json'] =
