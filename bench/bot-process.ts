@@ -4,7 +4,7 @@ import { tap } from 'rxjs';
 import { WebSocket } from 'ws';
 import { defaultConfig } from '../config/load-config.js';
 import { issueTicket } from '../lib/crypto/tickets.js';
-import { ACK_INTERVAL_TICKS } from '../lib/protocol/limits.js';
+import { isAckTick } from '../lib/sync/sync-state.js';
 import type { Duplex } from '../streams/session/duplex.js';
 import { clientHandshake } from '../streams/session/handshake.js';
 import { sessionSettings } from '../streams/session/settings.js';
@@ -45,14 +45,14 @@ const connectWarp = () => {
   const settings = sessionSettings(defaultConfig);
   // The channel's default keepalive: a client pings on this clock.
   const keepaliveMs = Math.max(1, Math.floor(settings.timeoutMs / 4));
-  const connect = async (ticket: string) => {
+  const connect = async (player: string, ticket: string) => {
     // Subscribed for good: unsubscribing from connectWebSocket closes the socket.
     const duplex = await new Promise<Duplex>((resolve, reject) => {
       connectWebSocket(url).subscribe({ next: resolve, error: reject });
     });
     const counting = { ...duplex, in$: duplex.in$.pipe(tap((frame) => (bytes += frame.length))) };
     let ackedTick = 0;
-    // Acks as the real client does (lib/sync): every full state and every ACK_INTERVAL_TICKS ticks.
+    // Acks as the real client does (lib/sync): every full state, and the ticks `isAckTick` names.
     const ack = (tick: number) => {
       ackedTick = tick;
       client.ack(tick);
@@ -65,7 +65,7 @@ const connectWarp = () => {
         delta: (tick) => {
           received += 1;
           onTick(tick);
-          if (tick - ackedTick >= ACK_INTERVAL_TICKS) ack(tick);
+          if (isAckTick(player, tick, ackedTick)) ack(tick);
         },
         fullState: ack,
         failed: (code) => print({ event: 'bot-error', code }),
@@ -74,8 +74,9 @@ const connectWarp = () => {
     connected += 1;
   };
   return async (n: number) => {
+    const player = `bot-${n}`;
     const ticket = await issueTicket(ticketKey, {
-      player: `bot-${n}`,
+      player,
       map: 'bench',
       host: 'host-1',
       mapEpoch: 1,
@@ -85,7 +86,7 @@ const connectWarp = () => {
     // Not awaited: handshakes overlap, as players' would. A refused connection (a host's accept backlog full)
     // is tried again a second later, as a client's retry would.
     const attempt = (left: number) =>
-      connect(ticket).catch((error: unknown) => {
+      connect(player, ticket).catch((error: unknown) => {
         print({ event: 'bot-error', code: (error as { code?: string }).code });
         if (left > 0) setTimeout(() => void attempt(left - 1), 1000);
       });

@@ -8,6 +8,7 @@ import { encodeBatch } from '../lib/protocol/batch.js';
 import { FLAG_COMPRESSED, decodeFrame } from '../lib/protocol/frame.js';
 import { DEFAULT_LIMITS } from '../lib/protocol/limits.js';
 import { KIND_BYTES, type Message, decodePayload } from '../lib/protocol/messages.js';
+import { keepalivePhaseMs } from '../streams/session/channel.js';
 import type { Duplex } from '../streams/session/duplex.js';
 import type { HandshakeResult } from '../streams/session/handshake.js';
 
@@ -27,7 +28,7 @@ const ENTRY_BYTES = 5;
  * read only what a bot needs, a delta's tick from its first four bytes (docs/PROTOCOL.md §3.1); every other
  * message is decoded in full. It does not apply deltas to a world: the bench measures the host, and on two
  * cores a thousand full clients would saturate the bots' core first. What it sends is what a client sends:
- * its finished, acks, and pings on the client's clock, sealed and numbered.
+ * its finished, acks, and pings on the client's clock and phase, sealed and numbered.
  */
 export const leanClient = (
   duplex: Duplex,
@@ -54,7 +55,16 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
     if (either.isRight(frame)) duplex.send(frame.right);
   };
   let pings = 0;
-  const keepalive = setInterval(() => send({ kind: 'ping', id: pings++, time: Date.now() }), keepaliveMs);
+  const ping = () => send({ kind: 'ping', id: pings++, time: Date.now() });
+  // Pings on the client's clock, at the channel's per-connection phase.
+  let keepalive: ReturnType<typeof setInterval> | undefined;
+  const firstPing = setTimeout(
+    () => {
+      ping();
+      keepalive = setInterval(ping, keepaliveMs);
+    },
+    keepalivePhaseMs(handshake.transcript, keepaliveMs),
+  );
   duplex.in$.subscribe({
     next: (bytes) => {
       const frame = decodeFrame(bytes, DEFAULT_LIMITS.maxFrameBytes);
@@ -85,6 +95,7 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
       }
     },
     error: (error: unknown) => {
+      clearTimeout(firstPing);
       clearInterval(keepalive);
       on.failed((error as { code?: string }).code ?? 'ERR_CONNECTION_CLOSED');
     },

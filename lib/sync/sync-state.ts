@@ -12,6 +12,24 @@ import { expandCheckpoint } from '../world/checkpoint.js';
 import { type World, hashWorld } from '../world/world.js';
 
 /**
+ * Which tick in every ACK_INTERVAL_TICKS a player acknowledges, from its name: players who joined on the same
+ * tick (a host restart, a failover) would otherwise all ack on the same tick, a burst their host opens at once.
+ */
+export const ackPhase = (player: string): number => {
+  let hash = 0;
+  for (let i = 0; i < player.length; i++) hash = (hash * 31 + player.charCodeAt(i)) >>> 0;
+  return hash % ACK_INTERVAL_TICKS;
+};
+
+/**
+ * Whether a client acknowledges `tick`: on its phase tick of every ACK_INTERVAL_TICKS, and in any case once
+ * ACK_INTERVAL_TICKS have passed since its last ack (the protocol's bound, when coalesced deltas skip ticks).
+ */
+export const isAckTick = (player: string, tick: number, ackedTick: number): boolean =>
+  tick > ackedTick &&
+  (tick - ackedTick >= ACK_INTERVAL_TICKS || (tick + ackPhase(player)) % ACK_INTERVAL_TICKS === 0);
+
+/**
  * The client's sync manager (DESIGN §5) as a pure reducer: it rebuilds the world from full states and deltas,
  * acknowledges every full state and every `ACK_INTERVAL_TICKS` ticks, predicts the player's own entity from unacknowledged inputs, detects sync errors, and keeps
  * what a failover needs (the newest checkpoint matching its own reconstruction, that world, inputs since).
@@ -192,7 +210,7 @@ const onDelta = (state: SyncState, message: DeltaMessage, settings: SyncSettings
   }
   const conflict = conflictOf(state, message, outcome.world, settings.conflictThreshold);
   // Acks every ACK_INTERVAL_TICKS: the host needs to know the client keeps reading, not every tick it read.
-  const ack = message.tick - state.ackedTick >= ACK_INTERVAL_TICKS;
+  const ack = isAckTick(state.player, message.tick, state.ackedTick);
   const next = prune({
     ...state,
     replica,

@@ -7,7 +7,6 @@ import {
   asyncScheduler,
   distinctUntilChanged,
   filter,
-  interval,
   map,
   mergeMap,
   scan,
@@ -67,6 +66,15 @@ const ringReducer =
   (role: HandshakeResult['role']) =>
   (ring: KeyRing, event: KeyEvent): KeyRing =>
     event.type === 'rotate' ? rotateKeyRing(ring, role, event.keys) : expireEpoch(ring, event.epoch);
+
+/**
+ * When in its keepalive period a connection pings first, in (0, keepaliveMs]: taken from the handshake transcript,
+ * so it differs per connection and is the same on replay. Clients that connected together (a host restart, a
+ * failover) would otherwise ping on the same millisecond for as long as they stay, and their host would answer a
+ * burst of pings every period on top of a tick.
+ */
+export const keepalivePhaseMs = (transcript: Buffer, keepaliveMs: number): number =>
+  transcript.readUInt32BE(0) % keepaliveMs || keepaliveMs;
 
 /**
  * The secure channel over a duplex after the handshake (DESIGN §3–§4): both sides first exchange finished
@@ -212,7 +220,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       // else to send for a whole period: any frame keeps the client's heartbeat alive, and a host in play sends
       // one per tick, so the pings and their pongs would only cost it a seal and a receive per client.
       subscriptions.add(
-        interval(keepaliveMs, scheduler)
+        timer(keepalivePhaseMs(transcript, keepaliveMs), keepaliveMs, scheduler)
           .pipe(filter(() => role === 'client' || scheduler.now() - lastSentAt >= keepaliveMs))
           .subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),
       );

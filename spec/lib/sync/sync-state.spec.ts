@@ -10,7 +10,9 @@ import { checkpointChanges } from '../../../lib/world/checkpoint.js';
 import {
   type SyncInput,
   type SyncStep,
+  ackPhase,
   initialSync,
+  isAckTick,
   predictSelf,
   restoreBundle,
   syncReducer,
@@ -69,20 +71,34 @@ const msg = (
 const annOf = (world: World) => world.entities.get(world.players['ann'] as number);
 
 describe('sync manager (pure reducer)', () => {
-  it('should apply a full state and then deltas to their baseline, acknowledging the full state and every ACK_INTERVAL_TICKS ticks', () => {
+  it('should apply a full state and then deltas to their baseline, acknowledging the full state and on its ack phase', () => {
     const worlds = [joined];
     const lastTick = 2 * ACK_INTERVAL_TICKS + 1;
     for (let n = 1; n <= lastTick; n++) worlds.push(step(worlds[n - 1] as World, DEFAULT_RULES));
     const deltas = worlds.slice(1).map((world, n) => msg(deltaOf(worlds[n] as World, world)));
     const steps = run([msg(fullState(joined)), ...deltas]);
     const acks = steps.flatMap((s) => s.out);
+    // After the full state, on ann's phase tick of every ACK_INTERVAL_TICKS.
+    const first = ACK_INTERVAL_TICKS - ackPhase('ann') || ACK_INTERVAL_TICKS;
     expect(acks).to.deep.equal([
       { kind: 'ack', tick: 0 },
-      { kind: 'ack', tick: ACK_INTERVAL_TICKS },
-      { kind: 'ack', tick: 2 * ACK_INTERVAL_TICKS },
+      { kind: 'ack', tick: first },
+      { kind: 'ack', tick: first + ACK_INTERVAL_TICKS },
     ]);
     expect(hashWorld(last(steps).world as World)).to.equal(hashWorld(worlds[lastTick] as World));
     expect(steps.flatMap((s) => s.errors)).to.deep.equal([]);
+  });
+
+  it('should ack on a phase of its own, and at least every ACK_INTERVAL_TICKS when ticks are skipped', () => {
+    const players = Array.from({ length: 40 }, (_, n) => `bot-${n}`);
+    expect(new Set(players.map(ackPhase)).size).to.be.greaterThan(ACK_INTERVAL_TICKS / 2);
+    const phase = ackPhase('ann');
+    const onPhase = 2 * ACK_INTERVAL_TICKS - phase;
+    expect(isAckTick('ann', onPhase, onPhase - 1)).to.equal(true);
+    expect(isAckTick('ann', onPhase + 1, onPhase)).to.equal(false);
+    expect(isAckTick('ann', onPhase, onPhase)).to.equal(false);
+    // Coalesced deltas jumped over the phase tick: the bound still holds.
+    expect(isAckTick('ann', onPhase + ACK_INTERVAL_TICKS + 1, onPhase)).to.equal(true);
   });
 
   it('should report DESYNC for a missing baseline and ask for a full state once until it comes', () => {

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { NEVER, type Observable, ReplaySubject, map, merge, takeUntil, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { Message } from '../../../lib/protocol/messages.js';
-import { type ChannelEvent, runChannel } from '../../../streams/session/channel.js';
+import { type ChannelEvent, keepalivePhaseMs, runChannel } from '../../../streams/session/channel.js';
 import { type Duplex, createMemoryDuplexPair } from '../../../streams/session/duplex.js';
 import type { HandshakeResult } from '../../../streams/session/handshake.js';
 import { testScheduler } from '../../support/marbles.js';
@@ -22,10 +21,16 @@ interface Side {
  * Both ends of an established channel (keys as a handshake would leave them) over an in-memory pair, in
  * virtual time: the times at which each side received a ping.
  */
-const pingsReceived = (scheduler: TestScheduler, host: Side, client: Side, untilMs: number) => {
+const pingsReceived = (
+  scheduler: TestScheduler,
+  host: Side,
+  client: Side,
+  untilMs: number,
+  // All zeros: the first ping a whole period in (keepalivePhaseMs).
+  transcript = Buffer.alloc(32),
+) => {
   const [clientEnd, hostEnd] = createMemoryDuplexPair();
   const keys = sessionKeys();
-  const transcript = randomBytes(32);
   const handshake = (role: 'client' | 'host'): HandshakeResult => ({
     role,
     keys,
@@ -76,6 +81,21 @@ describe('channel keepalive', () => {
     );
     // Checks at 50 and 100 find frames sent 10 and 0 ms before; from 150 on the host is idle.
     expect(pings.client).to.deep.equal([150, 200, 250]);
+  });
+
+  it('should start the pings at a phase of the connection, from its transcript', () => {
+    const scheduler = testScheduler();
+    const transcript = Buffer.alloc(32);
+    transcript.writeUInt32BE(1020, 0); // 1020 % 50 = 20
+    expect(keepalivePhaseMs(transcript, 50)).to.equal(20);
+    const pings = pingsReceived(
+      scheduler,
+      { outbox$: NEVER, keepaliveMs: 1000 },
+      { outbox$: NEVER, keepaliveMs: 50 },
+      200,
+      transcript,
+    );
+    expect(pings.host).to.deep.equal([20, 70, 120, 170]);
   });
 
   it('should ping from a client on the clock, sending or not (its pongs are its round-trip samples)', () => {
