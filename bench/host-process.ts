@@ -92,7 +92,6 @@ const measure = (ms: number, clients: () => number) => {
       updates,
       cpuPerUpdateMicros: updates === 0 ? null : (cpu.user + cpu.system) / updates,
       gcPauseMaxMs: Math.max(0, ...gcPauses),
-      gcPauseTotalMs: gcPauses.reduce((sum, ms) => sum + ms, 0),
       tickLatenessP50: sorted[Math.floor(sorted.length * 0.5)] ?? 0,
       tickLatenessP99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
       rawBytesPerClientPerSecond: clients() === 0 ? 0 : (bytesSent - bytes0) / clients() / seconds,

@@ -4,7 +4,7 @@ import { either } from 'fp-ts';
 import { type DirectionKey, open } from '../lib/crypto/aead.js';
 import { createFrameSealer } from '../lib/crypto/frame-sealer.js';
 import { finishedMac } from '../lib/crypto/key-schedule.js';
-import { encodeBatch } from '../lib/protocol/batch.js';
+import { BATCH_COUNT_BYTES, BATCH_ENTRY_BYTES, encodeBatch } from '../lib/protocol/batch.js';
 import { FLAG_COMPRESSED, decodeFrame } from '../lib/protocol/frame.js';
 import { DEFAULT_LIMITS } from '../lib/protocol/limits.js';
 import { KIND_BYTES, type Message, decodePayload } from '../lib/protocol/messages.js';
@@ -20,8 +20,6 @@ export interface LeanClientHandlers {
 }
 
 const DELTA = KIND_BYTES.delta;
-const COUNT_BYTES = 2;
-const ENTRY_BYTES = 5;
 
 /**
  * A bench bot's receive path after the real handshake: open each frame (real AES-GCM, the host's keys), and
@@ -74,10 +72,10 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
       const body =
         (frame.right.header.flags & FLAG_COMPRESSED) === 0 ? opened.right : inflateRawSync(opened.right);
       const count = body.readUInt16BE(0);
-      let at = COUNT_BYTES;
+      let at = BATCH_COUNT_BYTES;
       for (let i = 0; i < count; i++) {
         const kind = body[at] as number;
-        const start = at + ENTRY_BYTES;
+        const start = at + BATCH_ENTRY_BYTES;
         const end = start + body.readUInt32BE(at + 1);
         at = end;
         if (kind === DELTA) {

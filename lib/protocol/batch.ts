@@ -4,8 +4,8 @@ import type { ProtocolLimits } from './limits.js';
 import { KIND_BYTES, type Message, decodePayload, encodePayload } from './messages.js';
 
 /** A batch body: count u16, then per message kind u8 + length u32 + payload (docs/PROTOCOL.md). */
-const COUNT_BYTES = 2;
-const ENTRY_BYTES = 5;
+export const BATCH_COUNT_BYTES = 2;
+export const BATCH_ENTRY_BYTES = 5;
 
 /**
  * Encodes messages into one batch body. Left ERR_MESSAGE_TOO_LARGE when the batch cannot fit one frame or holds
@@ -55,7 +55,7 @@ const encodeBatchUncached = (
     );
   }
   const payloads = messages.map(encodePayload);
-  const total = payloads.reduce((sum, p) => sum + ENTRY_BYTES + p.length, COUNT_BYTES);
+  const total = payloads.reduce((sum, p) => sum + BATCH_ENTRY_BYTES + p.length, BATCH_COUNT_BYTES);
   // The frame may be compressed, but the peer also bounds the inflated size, so the raw batch must fit it.
   if (total > limits.maxInflatedBytes) {
     return either.left(
@@ -64,13 +64,13 @@ const encodeBatchUncached = (
   }
   const body = Buffer.allocUnsafe(total);
   body.writeUInt16BE(messages.length, 0);
-  let at = COUNT_BYTES;
+  let at = BATCH_COUNT_BYTES;
   messages.forEach((message, i) => {
     const payload = payloads[i] as Buffer;
     body[at] = KIND_BYTES[message.kind];
     body.writeUInt32BE(payload.length, at + 1);
-    body.set(payload, at + ENTRY_BYTES);
-    at += ENTRY_BYTES + payload.length;
+    body.set(payload, at + BATCH_ENTRY_BYTES);
+    at += BATCH_ENTRY_BYTES + payload.length;
   });
   return either.right(body);
 };
@@ -90,7 +90,8 @@ export const decodeBatch = (
   body: Buffer,
   limits: Pick<ProtocolLimits, 'maxMessagesPerBatch'>,
 ): either.Either<P2PError, DecodedBatch> => {
-  if (body.length < COUNT_BYTES) return either.left(p2pError('ERR_BATCH_MALFORMED', 'batch has no count'));
+  if (body.length < BATCH_COUNT_BYTES)
+    return either.left(p2pError('ERR_BATCH_MALFORMED', 'batch has no count'));
   const count = body.readUInt16BE(0);
   if (count > limits.maxMessagesPerBatch) {
     return either.left(
@@ -99,14 +100,14 @@ export const decodeBatch = (
   }
   const messages: Message[] = [];
   const rejected: P2PError[] = [];
-  let at = COUNT_BYTES;
+  let at = BATCH_COUNT_BYTES;
   for (let i = 0; i < count; i++) {
-    if (body.length - at < ENTRY_BYTES) {
+    if (body.length - at < BATCH_ENTRY_BYTES) {
       return either.left(p2pError('ERR_BATCH_MALFORMED', `batch ends inside entry ${i} of ${count}`));
     }
     const kindByte = body[at] as number;
     const length = body.readUInt32BE(at + 1);
-    const start = at + ENTRY_BYTES;
+    const start = at + BATCH_ENTRY_BYTES;
     if (length > body.length - start) {
       return either.left(
         p2pError('ERR_BATCH_MALFORMED', `message ${i} claims ${length} bytes past the batch end`),

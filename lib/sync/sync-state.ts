@@ -31,7 +31,7 @@ export const isAckTick = (player: string, tick: number, ackedTick: number): bool
 
 /**
  * The client's sync manager (DESIGN §5) as a pure reducer: it rebuilds the world from full states and deltas,
- * acknowledges every full state and every `ACK_INTERVAL_TICKS` ticks, predicts the player's own entity from unacknowledged inputs, detects sync errors, and keeps
+ * acknowledges every full state and then on its ack phase (`isAckTick`), predicts the player's own entity from unacknowledged inputs, detects sync errors, and keeps
  * what a failover needs (the newest checkpoint matching its own reconstruction, that world, inputs since).
  */
 export interface SyncError {
@@ -209,7 +209,7 @@ const onDelta = (state: SyncState, message: DeltaMessage, settings: SyncSettings
     return askForFullState(state, { type: 'DESYNC', tick: message.tick, detail });
   }
   const conflict = conflictOf(state, message, outcome.world, settings.conflictThreshold);
-  // Acks every ACK_INTERVAL_TICKS: the host needs to know the client keeps reading, not every tick it read.
+  // Acks once per ACK_INTERVAL_TICKS: the host needs to know the client keeps reading, not every tick it read.
   const ack = isAckTick(state.player, message.tick, state.ackedTick);
   const next = prune({
     ...state,
