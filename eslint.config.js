@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import rxjsX from 'eslint-plugin-rxjs-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'spec/support/*.cjs', 'bin/warp-p2p.js'] },
+  { ignores: ['node_modules/', 'spec/support/*.cjs', 'bin/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   rxjsX.configs.recommended,

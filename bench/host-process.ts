@@ -37,10 +37,11 @@ const recordTick = (tick: number) => {
   if (measuring) ticks.push(wall() - (scheduleStart + tick * TICK_MS));
 };
 
-/** RSS once garbage is collected (the process runs with --expose-gc), so the figure is live memory. */
-const rssAfterGc = () => {
+/** Memory once garbage is collected (the process runs with --expose-gc), so the figures are live memory. */
+const memoryAfterGc = () => {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().rss;
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
 };
 
 // GC pauses in the measurement window: what makes a tick late without the host being busy.
@@ -95,7 +96,6 @@ const measure = (ms: number, clients: () => number) => {
       tickLatenessP50: sorted[Math.floor(sorted.length * 0.5)] ?? 0,
       tickLatenessP99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
       rawBytesPerClientPerSecond: clients() === 0 ? 0 : (bytesSent - bytes0) / clients() / seconds,
-      rss: rssAfterGc(),
     });
   }, ms);
 };
@@ -106,7 +106,7 @@ const listenForCommands = (clients: () => number) => {
     for (const line of chunk.split('\n')) {
       const [command, arg] = line.trim().split(' ');
       if (command === 'measure') measure(Number(arg), clients);
-      if (command === 'rss') print({ event: 'rss', rss: rssAfterGc() });
+      if (command === 'rss') print({ event: 'rss', ...memoryAfterGc() });
       if (command === 'exit') process.exit(0);
     }
   });

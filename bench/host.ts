@@ -12,6 +12,7 @@ const SIZES = (process.env['WARP_BENCH_CLIENTS'] ?? '250,500,1000,2000').split('
 // 200 ticks: a p99 over fewer is just the slowest tick.
 const WINDOW_MS = 10_000;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const typescriptLoader = new URL('../bin/load-typescript.js', import.meta.url).href;
 
 interface Proc {
   readonly send: (line: string) => void;
@@ -22,7 +23,16 @@ interface Proc {
 const start = (core: number, script: string, args: string[]): Proc => {
   const child = spawn(
     'taskset',
-    ['-c', String(core), process.execPath, '--expose-gc', '--import', 'tsx', here(script), ...args],
+    [
+      '-c',
+      String(core),
+      process.execPath,
+      '--expose-gc',
+      '--import',
+      typescriptLoader,
+      here(script),
+      ...args,
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -61,6 +71,18 @@ const start = (core: number, script: string, args: string[]): Proc => {
   };
 };
 
+interface Memory {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+}
+const SETTLE_MS = 2000;
+const settledMemory = async (host: Proc): Promise<Memory> => {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  host.send('rss');
+  return (await host.next('rss')) as unknown as Memory;
+};
+
 const run = async (
   mode: 'warp' | 'raw',
   clients: number,
@@ -76,13 +98,13 @@ const run = async (
     const { url } = (await host.next('listening')) as { url: string };
     bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
     // RSS per client is the slope from half the clients to all of them: what the first connections cost once
-    // (V8's young generation growing under load, the handshake burst's high-water mark) is not per client.
+    // (V8's young generation growing under load) is not per client. Both points are taken the same way, a
+    // couple of seconds of play after the last connection, so the handshake burst's buffers are gone from both.
     await bots.next('half', 120_000);
-    host.send('rss');
-    const halfRss = ((await host.next('rss')) as { rss: number }).rss;
+    const half = await settledMemory(host);
     bots.send('continue');
     await bots.next('ready', 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const full = await settledMemory(host);
     host.send(`measure ${WINDOW_MS}`);
     if (mode === 'warp') {
       const { tick, at } = (await host.next('tick-ref')) as { tick: number; at: number };
@@ -90,7 +112,15 @@ const run = async (
     }
     bots.send(`measure ${WINDOW_MS}`);
     const [hostFigures, botFigures] = await Promise.all([host.next('measured'), bots.next('measured')]);
-    return { ...hostFigures, ...botFigures, halfRss, halfClients: Math.floor(clients / 2) };
+    return {
+      ...hostFigures,
+      ...botFigures,
+      ...full,
+      halfRss: half.rss,
+      halfHeapUsed: half.heapUsed,
+      halfExternal: half.external,
+      halfClients: Math.floor(clients / 2),
+    };
   } catch (error) {
     // A host too saturated to admit every bot in time: that N is past what it can serve.
     console.log(`  N=${clients} ${mode}: ${error instanceof Error ? error.message : String(error)}`);
@@ -99,6 +129,11 @@ const run = async (
     await Promise.all([host.stop(), bots?.stop()]);
   }
 };
+
+/** Memory per client: the slope of a figure (after a forced GC) from half the clients to all of them. */
+const perClient = (figures: Record<string, number>, key: 'rss' | 'heapUsed' | 'external') =>
+  ((figures[key] ?? 0) - (figures[`half${key[0]?.toUpperCase()}${key.slice(1)}`] ?? 0)) /
+  ((figures['clients'] ?? 0) - (figures['halfClients'] ?? 0));
 
 export const runHostBench = async (): Promise<Record<string, number | string>> => {
   const result: Record<string, number | string> = { bench: 'host' };
@@ -113,7 +148,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
     const ratio = (warp['cpuPerUpdateMicros'] ?? 0) / (raw['cpuPerUpdateMicros'] ?? 1);
     const expected = n * (WINDOW_MS / 50);
     const delivered = (warp['received'] ?? 0) >= expected * 0.97;
-    const rssPerClient = ((warp['rss'] ?? 0) - (warp['halfRss'] ?? 0)) / (n - (warp['halfClients'] ?? 0));
+    const rssPerClient = perClient(warp, 'rss');
     if ((warp['tickLatenessP99'] ?? Infinity) < 10 && delivered) maxClients20Hz = n;
     console.log(
       [
@@ -131,6 +166,12 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
         `${((warp['botCpuShare'] ?? 0) * 100).toFixed(0)}%`.padStart(8),
         delivered ? '' : `  (delivered ${warp['received']} of ${expected})`,
       ].join(' '),
+    );
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    console.log(
+      `       memory/client: rss ${kib(rssPerClient)} (raw ws ${kib(perClient(raw, 'rss'))}), ` +
+        `JS heap ${kib(perClient(warp, 'heapUsed'))} (raw ${kib(perClient(raw, 'heapUsed'))}), ` +
+        `external ${kib(perClient(warp, 'external'))} (raw ${kib(perClient(raw, 'external'))})`,
     );
     result[`cpuPerUpdate${n}`] = Number((warp['cpuPerUpdateMicros'] ?? 0).toFixed(2));
     result[`tickP99_${n}`] = Number((warp['tickLatenessP99'] ?? 0).toFixed(2));

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The installed entry: load TypeScript through tsx, then run the CLI.
-import { register } from 'tsx/esm/api';
+// The installed entry: load TypeScript (load-typescript.js), then run the CLI.
+import './load-typescript.js';
 
-register();
 await import('./main.ts');

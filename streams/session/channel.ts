@@ -88,8 +88,6 @@ export const keepalivePhaseMs = (transcript: Buffer, keepaliveMs: number): numbe
  */
 export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<ChannelEvent> =>
   new Observable<ChannelEvent>((subscriber) => {
-    // Closures below keep only what they use, never `config` or the handshake: the handshake's reply frame is
-    // a slice of Node's shared 8 KiB buffer pool, and holding it for the connection's life would pin the slab.
     const { settings, handshake, outbox$, rekey$ } = config;
     const { role, keys, transcript } = handshake;
     const peer = {

@@ -56,6 +56,17 @@ const handshakeFrame = (message: Message, limits: ProtocolLimits): Buffer => {
   return encodeFrame({ type: FrameType.Handshake, flags: 0, epoch: 0, seq: 0 }, body.right);
 };
 
+/**
+ * A copy in memory of its own. A handshake result lives as long as its connection (the operators that carried it
+ * keep it), and a small Buffer is a slice of Node's shared 8 KiB pool: holding it would hold the whole slab, 8 KiB
+ * per connected client.
+ */
+const unpooled = (bytes: Buffer): Buffer => {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+};
+
 /** The one message of a handshake frame, with the batch bytes it came in (they enter the transcript). */
 const readHandshake = (bytes: Buffer, limits: ProtocolLimits): { message: Message; body: Buffer } => {
   const frame = decodeFrame(bytes, limits.maxFrameBytes);
@@ -254,7 +265,7 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
               hostId: config.hostId,
               certificate: null,
               ticket: claims.right,
-              reply: handshakeFrame(welcome, config.limits),
+              reply: unpooled(handshakeFrame(welcome, config.limits)),
             };
           }),
         ),
