@@ -15,10 +15,9 @@ export const load = async (url, context, nextLoad) => {
     loader: 'ts',
     format: 'esm',
     target: `node${process.versions.node}`,
-    // As tsx does: stack traces point into the .ts file; the source text itself is not copied into the map.
+    // Stack traces point into the .ts file; the source text itself is not copied into the map.
     sourcemap: 'inline',
     sourcesContent: false,
-    minifyWhitespace: true,
     sourcefile: path,
     // What tsconfig.json says about emit (esbuild's transform does not read it).
     tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } },

@@ -41,6 +41,11 @@ export const createBatcher = <T>(config: BatchPacketsConfig<T>, emit: (batch: T[
   };
   return {
     push: (value) => {
+      // Alone and urgent (a host's delta, every client every tick): straight out, no buffer to grow and replace.
+      if (buffer.length === 0 && (config.max <= 1 || config.flushOn?.(value) === true)) {
+        emit([value]);
+        return;
+      }
       buffer.push(value);
       if (buffer.length >= config.max || config.flushOn?.(value) === true) flush();
       else timer ??= scheduler.schedule(flush, config.windowMs);

@@ -13,6 +13,7 @@ import {
   removePlayer,
   step,
 } from './world.js';
+import { copyMap } from './copy-map.js';
 
 /**
  * One map's authoritative state on its host, advanced one tick at a time by a pure function: the stream hands
@@ -144,7 +145,7 @@ export const advanceMap = (
   rules: MapRules,
 ): MapStep => {
   let world = state.world;
-  const clients = new Map(state.clients);
+  const clients = copyMap(state.clients);
   const conflicts: string[] = [];
   const joined = new Set<string>();
   const resync = new Set<string>();
@@ -174,7 +175,7 @@ export const advanceMap = (
     }
   }
   world = step(world, rules.world);
-  const history = new Map(state.history).set(world.tick, world);
+  const history = copyMap(state.history).set(world.tick, world);
   for (const t of history.keys()) if (t <= world.tick - rules.historyTicks) history.delete(t);
 
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
@@ -189,19 +190,20 @@ export const advanceMap = (
     clients.set(player, { sentTick: world.tick, ackTick: world.tick, conflicts: 0, checkpointTick: null });
     out.push({ player, message: shared.fullState(world.lastInputs[player] ?? 0) });
   }
-  for (const [player, view] of clients) {
-    if (joined.has(player)) continue;
+  // `forEach`, not `for…of` over entries: this runs for every client every tick, and entry iteration allocates.
+  clients.forEach((view, player) => {
+    if (joined.has(player)) return;
     const lastInput = world.lastInputs[player] ?? 0;
     const baseline = history.get(view.sentTick);
     if (resync.has(player) || baseline === undefined) {
       clients.set(player, { ...view, sentTick: world.tick });
       out.push({ player, message: shared.fullState(lastInput) });
-      continue;
+      return;
     }
-    if (congested.has(player) || view.sentTick - view.ackTick > rules.maxUnackedTicks) continue;
+    if (congested.has(player) || view.sentTick - view.ackTick > rules.maxUnackedTicks) return;
     clients.set(player, { ...view, sentTick: world.tick });
     out.push({ player, message: shared.delta(baseline, lastInput) });
-  }
+  });
   let checkpoint = state.checkpoint;
   if (world.tick % rules.checkpointEvery === 0) {
     const payload = {
@@ -216,11 +218,12 @@ export const advanceMap = (
     checkpoint = { kind: 'checkpoint', ...payload, signature: rules.sign(checkpointBytes(payload)) };
     // Clients sent the previous checkpoint get the changes since (one shared message); the rest get it whole.
     const changes = previous === null ? null : checkpointChanges(previous, checkpoint);
-    for (const [player, view] of clients) {
+    const whole = checkpoint;
+    clients.forEach((view, player) => {
       const sendChanges = changes !== null && view.checkpointTick === previous?.tick;
-      out.push({ player, message: sendChanges ? changes : checkpoint });
+      out.push({ player, message: sendChanges ? changes : whole });
       clients.set(player, { ...view, checkpointTick: world.tick });
-    }
+    });
   }
   return { state: { world, history, clients, checkpoint }, out, conflicts };
 };

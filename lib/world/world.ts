@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type EntityState, type EntityUpdate, MAX_COORDINATE, quantize } from '../protocol/hot-codecs.js';
+import { copyMap } from './copy-map.js';
 
 /**
  * The world of one map: entities by id, which entity each player controls, and the last input applied per
@@ -83,7 +84,7 @@ export const addPlayer = (world: World, player: string, rules: WorldRules): Worl
     vy: 0,
     hp: 100,
   };
-  const entities = new Map(world.entities);
+  const entities = copyMap(world.entities);
   entities.set(id, entity);
   return {
     ...world,
@@ -96,7 +97,7 @@ export const addPlayer = (world: World, player: string, rules: WorldRules): Worl
 export const removePlayer = (world: World, player: string): World => {
   const id = world.players[player];
   if (id === undefined) return world;
-  const entities = new Map(world.entities);
+  const entities = copyMap(world.entities);
   entities.delete(id);
   const { [player]: _gone, ...players } = world.players;
   const { [player]: _last, ...lastInputs } = world.lastInputs;
@@ -135,7 +136,7 @@ export const applyInput = (
   const x = clampTo(wantX, rules.width);
   const y = clampTo(wantY, rules.height);
   const conflict = scale < 1 || x !== quantize(wantX) || y !== quantize(wantY);
-  const entities = new Map(world.entities);
+  const entities = copyMap(world.entities);
   entities.set(entity.id, { ...entity, x, y, vx: quantize(x - entity.x), vy: quantize(y - entity.y) });
   return {
     world: { ...world, entities, lastInputs: { ...world.lastInputs, [player]: input.seq } },
@@ -146,7 +147,7 @@ export const applyInput = (
 /** One tick: NPCs walk (a new heading every 20 ticks, from the seed, on their turn), bounded by the map. */
 export const step = (world: World, rules: WorldRules): World => {
   const tick = world.tick + 1;
-  const entities = new Map(world.entities);
+  const entities = copyMap(world.entities);
   for (const entity of world.entities.values()) {
     if (entity.kind !== 'npc' || entity.id % rules.npcStride !== tick % rules.npcStride) continue;
     const heading = ((mix(rules.seed, entity.id, Math.floor(tick / 20)) % 360) * Math.PI) / 180;
@@ -207,7 +208,7 @@ export const diff = (baseline: World, current: World): WorldDelta => {
  * names an entity the baseline lacks without carrying all of it (the delta was not made against this baseline).
  */
 export const applyDelta = (baseline: World, delta: WorldDelta): World | null => {
-  const entities = new Map(baseline.entities);
+  const entities = copyMap(baseline.entities);
   for (const id of delta.removed) entities.delete(id);
   for (const update of delta.entities) {
     const before = update.kind === undefined ? entities.get(update.id) : undefined;

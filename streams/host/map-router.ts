@@ -137,11 +137,13 @@ export const createMapRouter = (
       maxUnackedTicks: settings.maxUnackedTicks,
       sign: (bytes) => sign()(bytes),
     };
-    // Once per tick, so a loop, not an array per client: almost always it finds no one.
+    // Once per tick over every player, so `forEach`: a `for…of` over a Map's entries allocates an iterator
+    // result and an entry array per player, per tick.
     const congested = () => {
       const found = new Set<string>();
-      for (const [player, peer] of players)
+      players.forEach((peer, player) => {
         if (peer.bufferedAmount() > settings.congestedBytes) found.add(player);
+      });
       return found;
     };
     const subscription = mapHost$(events, {
@@ -155,7 +157,7 @@ export const createMapRouter = (
       events$.next({ map, event });
       if (event.type === 'ticked') {
         for (const { player, message } of event.out) players.get(player)?.send(message);
-        for (const [player, peer] of players) {
+        players.forEach((peer, player) => {
           if (peer.bufferedAmount() > settings.maxBacklogBytes) {
             peer.close(
               p2pError(
@@ -164,7 +166,7 @@ export const createMapRouter = (
               ),
             );
           }
-        }
+        });
       }
     });
     const live = { epoch, events, players, subscription };
