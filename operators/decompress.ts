@@ -1,9 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import { either } from 'fp-ts';
 import { type RejectionSink, ignoreRejection } from '../lib/errors.js';
 import type { DeflateCodec } from '../lib/compression/deflate-codec.js';
 import { nodeZlibCodec } from '../lib/compression/node-zlib-codec.js';
-import { FLAG_COMPRESSED, type OpenedFrame } from '../lib/protocol/frame.js';
+import { inflateFrame } from '../lib/compression/inflate-frame.js';
+import type { OpenedFrame } from '../lib/protocol/frame.js';
 import { mapEither } from './map-either.js';
 
 export interface DecompressConfig {
@@ -20,11 +20,8 @@ export interface DecompressConfig {
  */
 export const decompress = (config: DecompressConfig): OperatorFunction<OpenedFrame, OpenedFrame> => {
   const codec = config.codec ?? nodeZlibCodec;
-  return mapEither((frame: OpenedFrame) => {
-    if ((frame.header.flags & FLAG_COMPRESSED) === 0) return either.right(frame);
-    const header = { ...frame.header, flags: frame.header.flags & ~FLAG_COMPRESSED };
-    return either.map((body: Buffer) => ({ header, body }))(
-      codec.inflate(frame.body, config.maxInflatedBytes),
-    );
-  }, config.onReject ?? ignoreRejection);
+  return mapEither(
+    (frame: OpenedFrame) => inflateFrame(frame, codec, config.maxInflatedBytes),
+    config.onReject ?? ignoreRejection,
+  );
 };

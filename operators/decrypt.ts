@@ -1,9 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { either } from 'fp-ts';
-import { type P2PError, type RejectionSink, ignoreRejection, p2pError } from '../lib/errors.js';
-import { open } from '../lib/crypto/aead.js';
+import { type RejectionSink, ignoreRejection } from '../lib/errors.js';
 import type { DirectionKey } from '../lib/crypto/aead.js';
-import { type Frame, FrameType, type OpenedFrame } from '../lib/protocol/frame.js';
+import { openFrame } from '../lib/crypto/frame-opener.js';
+import type { Frame, OpenedFrame } from '../lib/protocol/frame.js';
 import { mapEither } from './map-either.js';
 
 export interface DecryptConfig {
@@ -13,9 +12,6 @@ export interface DecryptConfig {
   readonly encrypted?: boolean;
   readonly onReject?: RejectionSink;
 }
-
-const unexpected = (frame: Frame): P2PError =>
-  p2pError('ERR_FRAME_TYPE', `frame type ${frame.header.type} is not accepted on an established channel`);
 
 /**
  * Frames → authenticated bodies. A sealed frame is opened with the key of its epoch; a frame of an unknown or
@@ -36,21 +32,10 @@ export const decrypt =
         error: (error: unknown) => subscriber.error(error),
       });
       const encrypted = config.encrypted ?? true;
-      const openFrame = (frame: Frame): either.Either<P2PError, OpenedFrame> => {
-        if (!encrypted) {
-          return frame.header.type === FrameType.Plain
-            ? either.right({ header: frame.header, body: frame.body })
-            : either.left(unexpected(frame));
-        }
-        if (frame.header.type !== FrameType.Sealed) return either.left(unexpected(frame));
-        const key = keys.find((k) => k.epoch === frame.header.epoch);
-        if (key === undefined) {
-          return either.left(p2pError('ERR_FRAME_EPOCH', `no key for epoch ${frame.header.epoch}`));
-        }
-        return either.map((body: Buffer) => ({ header: frame.header, body }))(open(key, frame));
-      };
       const frameSubscription = source
-        .pipe(mapEither(openFrame, config.onReject ?? ignoreRejection))
+        .pipe(
+          mapEither((frame: Frame) => openFrame(frame, keys, encrypted), config.onReject ?? ignoreRejection),
+        )
         .subscribe(subscriber);
       return () => {
         frameSubscription.unsubscribe();

@@ -1,7 +1,7 @@
 import { type OperatorFunction, defer } from 'rxjs';
-import { either } from 'fp-ts';
-import { type RejectionSink, ignoreRejection, p2pError } from '../lib/errors.js';
+import { type RejectionSink, ignoreRejection } from '../lib/errors.js';
 import type { OpenedFrame } from '../lib/protocol/frame.js';
+import { createReplayWindow } from '../lib/protocol/replay-window.js';
 import { mapEither } from './map-either.js';
 
 export interface VerifyReplayConfig {
@@ -20,24 +20,4 @@ export interface VerifyReplayConfig {
 export const verifyReplay =
   (config: VerifyReplayConfig = {}): OperatorFunction<OpenedFrame, OpenedFrame> =>
   (source) =>
-    defer(() => {
-      const lastSeq = new Map<number, number>();
-      let newestEpoch = 0;
-      return source.pipe(
-        mapEither((frame: OpenedFrame) => {
-          const { epoch, seq } = frame.header;
-          const last = lastSeq.get(epoch);
-          if (last !== undefined && seq <= last) {
-            return either.left(
-              p2pError('ERR_FRAME_REPLAY', `epoch ${epoch} seq ${seq} is not above ${last}`),
-            );
-          }
-          lastSeq.set(epoch, seq);
-          if (epoch > newestEpoch) {
-            newestEpoch = epoch;
-            for (const known of lastSeq.keys()) if (known < epoch - 1) lastSeq.delete(known);
-          }
-          return either.right(frame);
-        }, config.onReject ?? ignoreRejection),
-      );
-    });
+    defer(() => source.pipe(mapEither(createReplayWindow(), config.onReject ?? ignoreRejection)));

@@ -1,12 +1,15 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
+import { either } from 'fp-ts';
+import { pipe } from 'fp-ts/function';
 import type { RejectionSink } from '../../lib/errors.js';
+import { inflateFrame } from '../../lib/compression/inflate-frame.js';
+import { nodeZlibCodec } from '../../lib/compression/node-zlib-codec.js';
 import type { DirectionKey } from '../../lib/crypto/aead.js';
+import { openFrame } from '../../lib/crypto/frame-opener.js';
+import { decodeBatch } from '../../lib/protocol/batch.js';
+import { decodeFrame } from '../../lib/protocol/frame.js';
 import type { Message } from '../../lib/protocol/messages.js';
-import { decodeFrame } from '../../operators/decode-frame.js';
-import { decodeMessages } from '../../operators/decode-messages.js';
-import { decompress } from '../../operators/decompress.js';
-import { decrypt } from '../../operators/decrypt.js';
-import { verifyReplay } from '../../operators/verify-replay.js';
+import { createReplayWindow } from '../../lib/protocol/replay-window.js';
 import type { SessionSettings } from './settings.js';
 
 export interface InboundConfig {
@@ -15,20 +18,79 @@ export interface InboundConfig {
   readonly onReject: RejectionSink;
 }
 
+/** The inbound pipeline as plain calls. */
+export interface InboundReader {
+  /** One wire frame: its messages go to `emit` in order, and whatever is wrong with it to `onReject`. */
+  readonly read: (bytes: Buffer) => void;
+  /** The receive keys from now on, newest epoch first (rotation, grace expiry). */
+  readonly useKeys: (keys: readonly DirectionKey[]) => void;
+}
+
 /**
- * Wire frames → messages: decodeFrame → decrypt → verifyReplay → decompress → decodeMessages (DESIGN §3).
- * Every bad frame or message goes to `onReject` and the stream goes on.
+ * Wire frames → messages (DESIGN §3), the steps of the `decodeFrame`, `decrypt`, `verifyReplay`, `decompress` and
+ * `decodeMessages` operators in one synchronous call per frame: every connection holds one, and five operator
+ * links each would cost memory per connection and a hop per frame. A bad frame is rejected whole; a bad message
+ * alone, its neighbours go on. Before the first keys, sealed frames are rejected as ERR_FRAME_EPOCH.
+ */
+export const createInboundReader = (
+  settings: InboundConfig['settings'],
+  onReject: RejectionSink,
+  emit: (message: Message) => void,
+): InboundReader => {
+  const { limits, encrypted } = settings;
+  const codec = settings.codec ?? nodeZlibCodec;
+  const passesReplay = createReplayWindow();
+  let keys: readonly DirectionKey[] = [];
+  return {
+    useKeys: (latest) => (keys = latest),
+    read: (bytes) => {
+      const batch = pipe(
+        decodeFrame(bytes, limits.maxFrameBytes),
+        either.chain((frame) => openFrame(frame, keys, encrypted)),
+        either.chain(passesReplay),
+        either.chain((opened) => inflateFrame(opened, codec, limits.maxInflatedBytes)),
+        either.chain((opened) => decodeBatch(opened.body, limits)),
+      );
+      if (either.isLeft(batch)) {
+        onReject(batch.left);
+        return;
+      }
+      batch.right.rejected.forEach(onReject);
+      for (const message of batch.right.messages) emit(message);
+    },
+  };
+};
+
+/**
+ * Wire frames → messages as an operator: `createInboundReader` fed by the source, opening with the latest keys of
+ * `receiveKeys$`. Every bad frame or message goes to `onReject` and the stream goes on. Completes with the source;
+ * an error of `receiveKeys$` errors the stream.
  */
 export const inboundPipeline =
   ({ settings, receiveKeys$, onReject }: InboundConfig): OperatorFunction<Buffer, Message> =>
   (frames$) =>
-    frames$.pipe(
-      decodeFrame({ maxFrameBytes: settings.limits.maxFrameBytes, onReject }),
-      decrypt({ receiveKeys$, encrypted: settings.encrypted, onReject }),
-      verifyReplay({ onReject }),
-      decompress({ maxInflatedBytes: settings.limits.maxInflatedBytes, onReject, ...codecOf(settings) }),
-      decodeMessages({ limits: settings.limits, onReject }),
-    );
-
-const codecOf = (settings: Pick<SessionSettings, 'codec'>) =>
-  settings.codec === undefined ? {} : { codec: settings.codec };
+    new Observable<Message>((subscriber) => {
+      const reader = createInboundReader(settings, onReject, (message) => {
+        if (!subscriber.closed) subscriber.next(message);
+      });
+      const keys = receiveKeys$.subscribe({
+        next: reader.useKeys,
+        error: (error: unknown) => subscriber.error(error),
+      });
+      const frames = frames$.subscribe({
+        // A throw here would be a bug in a decoder: it ends this connection, never the process.
+        next: (bytes) => {
+          try {
+            reader.read(bytes);
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        frames.unsubscribe();
+        keys.unsubscribe();
+      };
+    });

@@ -139,5 +139,49 @@ describe('session pipelines', () => {
       });
       expect(rejected).to.deep.equal(['ERR_INFLATE_LIMIT', 'ERR_MESSAGE_INVALID']);
     });
+
+    it('should open with the latest keys, and reject garbage, replays and unknown epochs, and go on', () => {
+      const rejected: string[] = [];
+      const next = directionKey(1);
+      testScheduler().run(({ cold, hot, expectObservable }) => {
+        const keys$ = hot('k----r', { k: [key], r: [next, key] });
+        const frames$ = cold('a-bcd-e|', {
+          a: sealedFrame(key, 0, batchBody(ack(1))),
+          b: Buffer.from('garbage'),
+          c: sealedFrame(key, 0, batchBody(ack(9))),
+          d: sealedFrame(next, 0, batchBody(ack(9))),
+          e: sealedFrame(next, 1, batchBody(ack(2))),
+        });
+        expectObservable(
+          frames$.pipe(
+            inboundPipeline({ settings, receiveKeys$: keys$, onReject: (e) => rejected.push(e.code) }),
+          ),
+        ).toBe('a-----e|', { a: ack(1), e: ack(2) });
+      });
+      expect(rejected).to.deep.equal(['ERR_FRAME_TRUNCATED', 'ERR_FRAME_REPLAY', 'ERR_FRAME_EPOCH']);
+    });
+
+    it('should end the stream, not the process, when a decoder throws', () => {
+      const broken = {
+        ...settings,
+        codec: {
+          ...nodeZlibCodec,
+          inflate: () => {
+            throw new Error('codec bug');
+          },
+        },
+      };
+      testScheduler().run(({ cold, expectObservable }) => {
+        const frames$ = cold('a-b|', {
+          a: sealedFrame(key, 0, nodeZlibCodec.deflate(Buffer.alloc(64)), FLAG_COMPRESSED),
+          b: sealedFrame(key, 1, batchBody(ack(2))),
+        });
+        expectObservable(
+          frames$.pipe(
+            inboundPipeline({ settings: broken, receiveKeys$: of([key]), onReject: () => undefined }),
+          ),
+        ).toBe('#', undefined, new Error('codec bug'));
+      });
+    });
   });
 });
