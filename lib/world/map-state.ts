@@ -53,6 +53,7 @@ interface ClientView {
 
 export interface MapState {
   readonly world: World;
+  /** The worlds of the ticks clients were last sent, by tick: what their next deltas are against. */
   readonly history: ReadonlyMap<number, World>;
   readonly clients: ReadonlyMap<string, ClientView>;
   /** The last checkpoint, whole: what the next one's changes are against. */
@@ -135,6 +136,28 @@ const sharedMessages = (world: World, hash: string | null) => {
 };
 
 /**
+ * The worlds a next delta can be against: each client's last tick sent, back to `historyTicks` ago (an older
+ * one gets a full state), and this tick. In steady play every client was just sent this tick, so a tick's world
+ * lives one tick, not `historyTicks`: a thousand clients' host would otherwise carry seconds of worlds into V8's
+ * old generation and pay for it in major GCs.
+ */
+const baselines = (
+  history: ReadonlyMap<number, World>,
+  clients: ReadonlyMap<string, ClientView>,
+  current: World,
+  rules: MapRules,
+): Map<number, World> => {
+  const kept = new Map<number, World>();
+  clients.forEach((view) => {
+    const world = history.get(view.sentTick);
+    if (world !== undefined && view.sentTick > current.tick - rules.historyTicks)
+      kept.set(view.sentTick, world);
+  });
+  kept.set(current.tick, current);
+  return kept;
+};
+
+/**
  * One tick: the events since the last tick (joins, leaves, inputs, acks, resync requests, in order), then the
  * world steps, then every client neither `congested` nor stalled gets its delta.
  */
@@ -176,7 +199,6 @@ export const advanceMap = (
   }
   world = step(world, rules.world);
   const history = copyMap(state.history).set(world.tick, world);
-  for (const t of history.keys()) if (t <= world.tick - rules.historyTicks) history.delete(t);
 
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
   const shared = sharedMessages(world, hash);
@@ -225,5 +247,9 @@ export const advanceMap = (
       clients.set(player, { ...view, checkpointTick: world.tick });
     });
   }
-  return { state: { world, history, clients, checkpoint }, out, conflicts };
+  return {
+    state: { world, history: baselines(history, clients, world, rules), clients, checkpoint },
+    out,
+    conflicts,
+  };
 };
