@@ -132,9 +132,11 @@ const run = async (
   }
 };
 
+const AT_HALF = { rss: 'halfRss', heapUsed: 'halfHeapUsed', external: 'halfExternal' } as const;
+
 /** Memory per client: the slope of a figure (after a forced GC) from half the clients to all of them. */
-const perClient = (figures: Record<string, number>, key: 'rss' | 'heapUsed' | 'external') =>
-  ((figures[key] ?? 0) - (figures[`half${key[0]?.toUpperCase()}${key.slice(1)}`] ?? 0)) /
+const perClient = (figures: Record<string, number>, key: keyof typeof AT_HALF) =>
+  ((figures[key] ?? 0) - (figures[AT_HALF[key]] ?? 0)) /
   ((figures['clients'] ?? 0) - (figures['halfClients'] ?? 0));
 
 export const runHostBench = async (): Promise<Record<string, number | string>> => {

@@ -41,13 +41,14 @@ export const createBatcher = <T>(config: BatchPacketsConfig<T>, emit: (batch: T[
   };
   return {
     push: (value) => {
+      const urgent = config.flushOn?.(value) === true;
       // Alone and urgent (a host's delta, every client every tick): straight out, no buffer to grow and replace.
-      if (buffer.length === 0 && (config.max <= 1 || config.flushOn?.(value) === true)) {
+      if (buffer.length === 0 && (urgent || config.max <= 1)) {
         emit([value]);
         return;
       }
       buffer.push(value);
-      if (buffer.length >= config.max || config.flushOn?.(value) === true) flush();
+      if (buffer.length >= config.max || urgent) flush();
       else timer ??= scheduler.schedule(flush, config.windowMs);
     },
     flush,
