@@ -27,8 +27,6 @@ const start = (core: number, script: string, args: string[]): Proc => {
       '-c',
       String(core),
       process.execPath,
-      // As the warp-p2p command runs: V8 helper threads sized to the cores this process may use (see README).
-      '--v8-pool-size=0',
       '--expose-gc',
       '--import',
       typescriptLoader,

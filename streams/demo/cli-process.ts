@@ -5,10 +5,7 @@ import { ReplaySubject, filter, firstValueFrom, take, timeout } from 'rxjs';
 
 const bin = fileURLToPath(new URL('../../bin/warp-p2p.js', import.meta.url));
 
-/**
- * A real `warp-p2p` child process, started as the installed command starts (bin/warp-p2p.js's flags); its stdout
- * lines are recorded for `line()` to wait on.
- */
+/** A real `warp-p2p` child process; its stdout lines are recorded for `line()` to wait on. */
 export class CliProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly lines: string[] = [];
@@ -18,9 +15,7 @@ export class CliProcess {
   stderr = '';
 
   constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, ['--v8-pool-size=0', bin, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    this.child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       this.lines.push(line);
       this.lines$.next(line);
