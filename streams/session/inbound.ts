@@ -1,13 +1,12 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { either } from 'fp-ts';
-import { pipe } from 'fp-ts/function';
-import type { RejectionSink } from '../../lib/errors.js';
+import type { P2PError, RejectionSink } from '../../lib/errors.js';
 import { inflateFrame } from '../../lib/compression/inflate-frame.js';
 import { nodeZlibCodec } from '../../lib/compression/node-zlib-codec.js';
 import type { DirectionKey } from '../../lib/crypto/aead.js';
 import { openFrame } from '../../lib/crypto/frame-opener.js';
 import { decodeBatch } from '../../lib/protocol/batch.js';
-import { decodeFrame } from '../../lib/protocol/frame.js';
+import { type OpenedFrame, decodeFrame } from '../../lib/protocol/frame.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { createReplayWindow } from '../../lib/protocol/replay-window.js';
 import type { SessionSettings } from './settings.js';
@@ -41,17 +40,22 @@ export const createInboundReader = (
   const codec = settings.codec ?? nodeZlibCodec;
   const passesReplay = createReplayWindow();
   let keys: readonly DirectionKey[] = [];
+  // Early returns rather than fp-ts `chain`: this runs per frame, and `chain` builds a closure per step per call.
+  const openBody = (bytes: Buffer): either.Either<P2PError, OpenedFrame> => {
+    const frame = decodeFrame(bytes, limits.maxFrameBytes);
+    if (frame._tag === 'Left') return frame;
+    const opened = openFrame(frame.right, keys, encrypted);
+    if (opened._tag === 'Left') return opened;
+    const fresh = passesReplay(opened.right);
+    if (fresh._tag === 'Left') return fresh;
+    return inflateFrame(fresh.right, codec, limits.maxInflatedBytes);
+  };
   return {
     useKeys: (latest) => (keys = latest),
     read: (bytes) => {
-      const batch = pipe(
-        decodeFrame(bytes, limits.maxFrameBytes),
-        either.chain((frame) => openFrame(frame, keys, encrypted)),
-        either.chain(passesReplay),
-        either.chain((opened) => inflateFrame(opened, codec, limits.maxInflatedBytes)),
-        either.chain((opened) => decodeBatch(opened.body, limits)),
-      );
-      if (either.isLeft(batch)) {
+      const body = openBody(bytes);
+      const batch = body._tag === 'Left' ? body : decodeBatch(body.right.body, limits);
+      if (batch._tag === 'Left') {
         onReject(batch.left);
         return;
       }
