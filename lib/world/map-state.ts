@@ -6,8 +6,9 @@ import {
   type World,
   type WorldDelta,
   type WorldRules,
+  type PlayerInput,
   addPlayer,
-  applyInput,
+  applyInputs,
   diff,
   hashWorld,
   removePlayer,
@@ -172,7 +173,17 @@ export const advanceMap = (
   const conflicts: string[] = [];
   const joined = new Set<string>();
   const resync = new Set<string>();
+  // Inputs are applied in runs, one world copy per run (applyInputs); a join or a leave ends a run.
+  let inputs: { player: string; input: PlayerInput }[] = [];
+  const applyRun = () => {
+    if (inputs.length === 0) return;
+    const applied = applyInputs(world, inputs, rules.world);
+    world = applied.world;
+    conflicts.push(...applied.conflicts);
+    inputs = [];
+  };
   for (const event of events) {
+    if (event.type !== 'message') applyRun();
     if (event.type === 'join') {
       world = addPlayer(world, event.player, rules.world);
       joined.add(event.player);
@@ -187,9 +198,7 @@ export const advanceMap = (
       // the same tick count (a VPS replays the inputs it held during a restore window that way).
       if (view === undefined && !joined.has(event.player)) continue;
       if (message.kind === 'input') {
-        const applied = applyInput(world, event.player, message, rules.world);
-        world = applied.world;
-        if (applied.conflict) conflicts.push(event.player);
+        inputs.push({ player: event.player, input: message });
       } else if (view === undefined) {
         continue;
       } else if (message.kind === 'ack' && message.tick > view.ackTick && message.tick <= view.sentTick) {
@@ -197,6 +206,7 @@ export const advanceMap = (
       } else if (message.kind === 'resync_request') resync.add(event.player);
     }
   }
+  applyRun();
   world = step(world, rules.world);
   const history = copyMap(state.history).set(world.tick, world);
 

@@ -4,7 +4,7 @@ import { type P2PError, p2pError } from '../errors.js';
 import { verifyHostCertificate, verifyWithCertificate } from '../crypto/pki.js';
 import type { RestoreMessage } from '../protocol/control-codecs.js';
 import { checkpointBytes } from './checkpoint.js';
-import { type World, type WorldRules, applyInput, hashWorld, worldFromSnapshot } from './world.js';
+import { type World, type WorldRules, applyInputs, hashWorld, worldFromSnapshot } from './world.js';
 
 /** A bundle a failing-over client brings, and the player it came from (from its ticket, not from the bundle). */
 export interface Bundle {
@@ -81,7 +81,11 @@ export const restoreWorld = (valid: readonly Bundle[], rules: WorldRules): World
   });
   for (const bundle of valid) {
     const inputs = [...bundle.restore.inputs].sort((a, b) => a.seq - b.seq);
-    for (const input of inputs) world = applyInput(world, bundle.player, input, rules).world;
+    world = applyInputs(
+      world,
+      inputs.map((input) => ({ player: bundle.player, input })),
+      rules,
+    ).world;
   }
   return world;
 };

@@ -6,6 +6,7 @@ import {
   addPlayer,
   applyDelta,
   applyInput,
+  applyInputs,
   createWorld,
   diff,
   hashWorld,
@@ -121,6 +122,30 @@ describe('world model', () => {
     it('should ignore an input that is not newer than the last applied', () => {
       const once = applyInput(world, 'ann', { seq: 5, dx: 1, dy: 0 }, rules).world;
       expect(applyInput(once, 'ann', { seq: 5, dx: 1, dy: 0 }, rules).world).to.equal(once);
+    });
+
+    it('should apply a run of inputs (applyInputs) exactly as one after another, conflicts in order', () => {
+      const next = random(11);
+      const start = addPlayer(addPlayer(world, 'bob', rules), 'cy', rules);
+      const players = ['ann', 'bob', 'cy', 'nobody'];
+      // Seqs that repeat and go back, steps too long, and a player with no entity.
+      const inputs = Array.from({ length: 300 }, () => ({
+        player: players[Math.floor(next() * players.length)] as string,
+        input: { seq: 1 + Math.floor(next() * 120), dx: next() * 60 - 30, dy: next() * 60 - 30 },
+      }));
+      let oneByOne = start;
+      const conflicts: string[] = [];
+      for (const { player, input } of inputs) {
+        const applied = applyInput(oneByOne, player, input, rules);
+        oneByOne = applied.world;
+        if (applied.conflict) conflicts.push(player);
+      }
+      const run = applyInputs(start, inputs, rules);
+      expect(hashWorld(run.world)).to.equal(hashWorld(oneByOne));
+      expect(run.world.lastInputs).to.deep.equal(oneByOne.lastInputs);
+      expect(run.conflicts).to.deep.equal(conflicts);
+      expect(conflicts).to.not.be.empty;
+      expect(applyInputs(start, [], rules).world).to.equal(start);
     });
   });
 
