@@ -208,8 +208,6 @@ export const advanceMap = (
   }
   applyRun();
   world = step(world, rules.world);
-  const history = copyMap(state.history).set(world.tick, world);
-
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
   const shared = sharedMessages(world, hash);
   const out: Outgoing[] = [];
@@ -226,7 +224,7 @@ export const advanceMap = (
   clients.forEach((view, player) => {
     if (joined.has(player)) return;
     const lastInput = world.lastInputs[player] ?? 0;
-    const baseline = history.get(view.sentTick);
+    const baseline = state.history.get(view.sentTick);
     if (resync.has(player) || baseline === undefined) {
       clients.set(player, { ...view, sentTick: world.tick });
       out.push({ player, message: shared.fullState(lastInput) });
@@ -258,7 +256,7 @@ export const advanceMap = (
     });
   }
   return {
-    state: { world, history: baselines(history, clients, world, rules), clients, checkpoint },
+    state: { world, history: baselines(state.history, clients, world, rules), clients, checkpoint },
     out,
     conflicts,
   };
