@@ -28,6 +28,9 @@ const start = (core: number, script: string, args: string[]): Proc => {
       String(core),
       process.execPath,
       '--expose-gc',
+      ...(script === './host-process.ts'
+        ? (process.env['WARP_HOST_FLAGS'] ?? '').split(' ').filter(Boolean)
+        : []),
       '--import',
       typescriptLoader,
       here(script),

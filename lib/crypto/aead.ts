@@ -20,7 +20,8 @@ const nonce = Buffer.alloc(NONCE_BYTES);
 
 /** Nonce = 4-byte IV salt ‖ 64-bit big-endian sequence number: unique per key as long as seq never repeats. */
 const nonceFor = (salt: Buffer, seq: number): Buffer => {
-  salt.copy(nonce, 0, 0, 4);
+  // Not `salt.copy`: its argument checks cost more than the four bytes.
+  nonce.writeUInt32BE(salt.readUInt32BE(0), 0);
   nonce.writeUInt32BE(Math.floor(seq / TWO_32), 4);
   nonce.writeUInt32BE(seq % TWO_32, 8);
   return nonce;
@@ -38,10 +39,24 @@ const keyObjectOf = (key: Buffer): KeyObject => {
 };
 
 /** Seals a body into a whole frame: header (the AAD) ‖ ciphertext ‖ 16-byte tag. */
-export const seal = (key: DirectionKey, header: FrameHeader, plaintext: Uint8Array): Buffer => {
+export const seal = (key: DirectionKey, header: FrameHeader, plaintext: Uint8Array): Buffer =>
+  sealUnder(keyObjectOf(key.key), key.salt, header, plaintext);
+
+/** `seal` bound to one key, looked up once: what a sender seals every frame under until the next rotation. */
+export const sealerFor = (key: DirectionKey): ((header: FrameHeader, plaintext: Uint8Array) => Buffer) => {
+  const cipherKey = keyObjectOf(key.key);
+  return (header, plaintext) => sealUnder(cipherKey, key.salt, header, plaintext);
+};
+
+const sealUnder = (
+  cipherKey: KeyObject,
+  salt: Buffer,
+  header: FrameHeader,
+  plaintext: Uint8Array,
+): Buffer => {
   const frame = Buffer.allocUnsafe(HEADER_BYTES + plaintext.length + TAG_BYTES);
   writeHeader(frame, header);
-  const cipher = createCipheriv('aes-256-gcm', keyObjectOf(key.key), nonceFor(key.salt, header.seq));
+  const cipher = createCipheriv('aes-256-gcm', cipherKey, nonceFor(salt, header.seq));
   cipher.setAAD(frame.subarray(0, HEADER_BYTES));
   const written = cipher.update(plaintext);
   written.copy(frame, HEADER_BYTES);

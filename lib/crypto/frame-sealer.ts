@@ -1,7 +1,7 @@
 import { either } from 'fp-ts';
 import { type P2PError, p2pError } from '../errors.js';
 import { type FrameBody, FrameType, encodeFrame } from '../protocol/frame.js';
-import { type DirectionKey, seal } from './aead.js';
+import { type DirectionKey, sealerFor } from './aead.js';
 
 /** One direction's sending state: the current key and the next sequence number under it. */
 export interface FrameSealer {
@@ -17,18 +17,22 @@ export interface FrameSealer {
  */
 export const createFrameSealer = (encrypted: boolean): FrameSealer => {
   let key: DirectionKey | null = null;
+  let sealUnderKey: ReturnType<typeof sealerFor> | null = null;
   let seq = 0;
   return {
     useKey: (latest) => {
       if (latest.epoch !== key?.epoch) seq = 0;
       key = latest;
+      sealUnderKey = sealerFor(latest);
     },
     seal: ({ flags, body }) => {
       if (!encrypted)
         return either.right(encodeFrame({ type: FrameType.Plain, flags, epoch: 0, seq: seq++ }, body));
-      if (key === null)
+      if (key === null || sealUnderKey === null)
         return either.left(p2pError('ERR_HANDSHAKE_PROTOCOL', 'cannot seal a frame before keys exist'));
-      return either.right(seal(key, { type: FrameType.Sealed, flags, epoch: key.epoch, seq: seq++ }, body));
+      return either.right(
+        sealUnderKey({ type: FrameType.Sealed, flags, epoch: key.epoch, seq: seq++ }, body),
+      );
     },
   };
 };

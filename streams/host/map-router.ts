@@ -137,12 +137,18 @@ export const createMapRouter = (
       maxUnackedTicks: settings.maxUnackedTicks,
       sign: (bytes) => sign()(bytes),
     };
-    // Once per tick over every player, so `forEach`: a `for…of` over a Map's entries allocates an iterator
-    // result and an entry array per player, per tick.
+    // Each player's backlog is read once per tick, before it runs: who is skipped this tick, and who is past the
+    // cap and is cut once the tick's sends are out (a congested player gets no frame, so its backlog cannot
+    // grow in between). `forEach`: a `for…of` over a Map's entries allocates an iterator result and an entry
+    // array per player, per tick.
+    let tooSlow: [string, MapPeer][] = [];
     const congested = () => {
       const found = new Set<string>();
       players.forEach((peer, player) => {
-        if (peer.bufferedAmount() > settings.congestedBytes) found.add(player);
+        const backlog = peer.bufferedAmount();
+        if (backlog <= settings.congestedBytes) return;
+        found.add(player);
+        if (backlog > settings.maxBacklogBytes) tooSlow.push([player, peer]);
       });
       return found;
     };
@@ -157,16 +163,13 @@ export const createMapRouter = (
       events$.next({ map, event });
       if (event.type === 'ticked') {
         for (const { player, message } of event.out) players.get(player)?.send(message);
-        players.forEach((peer, player) => {
-          if (peer.bufferedAmount() > settings.maxBacklogBytes) {
-            peer.close(
-              p2pError(
-                'ERR_SLOW_CLIENT',
-                `${player} fell more than ${settings.maxBacklogBytes} bytes behind`,
-              ),
-            );
-          }
-        });
+        const cut = tooSlow;
+        tooSlow = [];
+        for (const [player, peer] of cut) {
+          peer.close(
+            p2pError('ERR_SLOW_CLIENT', `${player} fell more than ${settings.maxBacklogBytes} bytes behind`),
+          );
+        }
       }
     });
     const live = { epoch, events, players, subscription };

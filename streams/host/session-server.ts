@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Observable, type Observer, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, type Observer, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { either } from 'fp-ts';
 import type { KeyLike } from 'jose';
@@ -20,6 +20,7 @@ import type { Message } from '../../lib/protocol/messages.js';
 import type { HeldLeases } from '../coordinator/host-agent.js';
 import { hostSession } from '../session/session.js';
 import type { SessionSettings } from '../session/settings.js';
+import { createOutbox } from '../session/outbox.js';
 import { fromWebSocket } from '../session/ws-duplex.js';
 
 /** What a host needs from its registration before it can admit players. */
@@ -169,14 +170,14 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
         else pendingHandshakes.delete(address);
       };
       const duplex = fromWebSocket(socket);
-      const outbox = new Subject<Message>();
+      const outbox = createOutbox<Message>();
       const subscription = new Subscription();
       const session = {
         map: null as string | null,
         player: null as string | null,
         established: false,
         close: (error: P2PError) => {
-          outbox.next({ kind: 'error', code: error.code, message: error.message });
+          outbox.send({ kind: 'error', code: error.code, message: error.message });
           subscription.unsubscribe();
           duplex.close(error.code);
           end(error.code);
@@ -213,7 +214,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
             }
             return claims;
           },
-          outbox$: outbox,
+          outbox$: outbox.outbox$,
           scheduler,
         }).subscribe({
           next: (event) => {
@@ -221,7 +222,7 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
               session.established = true;
               handshakeDone();
               attached = router.attach(session.map, leases.get(session.map) ?? 0, session.player, {
-                send: (message) => outbox.next(message),
+                send: outbox.send,
                 bufferedAmount: duplex.bufferedAmount ?? (() => 0),
                 close: (error) => session.close(error),
               });
