@@ -262,43 +262,70 @@ const readUpdate = (
 
 const deltaError = (why: string) => either.left(`delta: ${why}`);
 
-// tick u32, ticks since the baseline varint, lastInput varint, flags u8 (bit 0: hash), [hash 8 bytes],
-// update count varint, updates, removed count varint, removed ids as zigzag gaps.
+const tailSize = (m: DeltaMessage): number => {
+  let size = 1 + (m.hash === null ? 0 : 8) + varintSize(m.entities.length) + varintSize(m.removed.length);
+  let previous = 0;
+  for (const u of m.entities) {
+    size += updateSize(u, previous);
+    previous = u.id;
+  }
+  previous = 0;
+  for (const id of m.removed) {
+    size += varintSize(zigzag(id - previous));
+    previous = id;
+  }
+  return size;
+};
+
+const writeTail = (m: DeltaMessage, b: Buffer, o: number): void => {
+  let at = o;
+  b[at++] = m.hash === null ? 0 : 1;
+  if (m.hash !== null) at += b.write(m.hash, at, 8, 'hex');
+  at = writeVarint(m.entities.length, b, at);
+  let previous = 0;
+  for (const u of m.entities) {
+    at = writeUpdate(u, previous, b, at);
+    previous = u.id;
+  }
+  at = writeVarint(m.removed.length, b, at);
+  previous = 0;
+  for (const id of m.removed) {
+    at = writeVarint(zigzag(id - previous), b, at);
+    previous = id;
+  }
+};
+
+/**
+ * A delta's tail (flags, hash, updates, removed) encoded once for every delta sharing it. A host's clients who
+ * move each get their own delta (their own last input), but every client with the same baseline shares the
+ * updates array: without this each would encode the same updates, every tick. Keyed by that array and checked
+ * against the hash and removed list it was encoded with, so a message built from other parts never gets it.
+ */
+interface EncodedTail {
+  readonly hash: string | null;
+  readonly removed: readonly number[];
+  readonly bytes: Buffer;
+}
+const encodedTails = new WeakMap<readonly EntityUpdate[], EncodedTail>();
+const tailOf = (m: DeltaMessage): Buffer => {
+  const cached = encodedTails.get(m.entities);
+  if (cached !== undefined && cached.hash === m.hash && cached.removed === m.removed) return cached.bytes;
+  const bytes = Buffer.allocUnsafe(tailSize(m));
+  writeTail(m, bytes, 0);
+  encodedTails.set(m.entities, { hash: m.hash, removed: m.removed, bytes });
+  return bytes;
+};
+
+// tick u32, ticks since the baseline varint, lastInput varint, then the tail: flags u8 (bit 0: hash),
+// [hash 8 bytes], update count varint, updates, removed count varint, removed ids as zigzag gaps.
 export const DeltaCodec: BinaryCodec<DeltaMessage> = {
   name: 'delta',
-  size: (m) => {
-    let size = 4 + varintSize(m.tick - m.baseTick) + varintSize(m.lastInput) + 1 + (m.hash === null ? 0 : 8);
-    size += varintSize(m.entities.length) + varintSize(m.removed.length);
-    let previous = 0;
-    for (const u of m.entities) {
-      size += updateSize(u, previous);
-      previous = u.id;
-    }
-    previous = 0;
-    for (const id of m.removed) {
-      size += varintSize(zigzag(id - previous));
-      previous = id;
-    }
-    return size;
-  },
+  size: (m) => 4 + varintSize(m.tick - m.baseTick) + varintSize(m.lastInput) + tailOf(m).length,
   write: (m, b, o) => {
     b.writeUInt32BE(m.tick, o);
     let at = writeVarint(m.tick - m.baseTick, b, o + 4);
     at = writeVarint(m.lastInput, b, at);
-    b[at++] = m.hash === null ? 0 : 1;
-    if (m.hash !== null) at += b.write(m.hash, at, 8, 'hex');
-    at = writeVarint(m.entities.length, b, at);
-    let previous = 0;
-    for (const u of m.entities) {
-      at = writeUpdate(u, previous, b, at);
-      previous = u.id;
-    }
-    at = writeVarint(m.removed.length, b, at);
-    previous = 0;
-    for (const id of m.removed) {
-      at = writeVarint(zigzag(id - previous), b, at);
-      previous = id;
-    }
+    tailOf(m).copy(b, at);
   },
   read: (b, o, end) => {
     if (end - o < 4) return deltaError('shorter than its tick');

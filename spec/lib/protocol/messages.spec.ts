@@ -101,6 +101,33 @@ describe('message codecs', () => {
     expect(body({ kind: 'ack', tick: 1 }, b)).to.deep.equal(body(a, b));
   });
 
+  it('should give deltas sharing one updates array each its own header, hash and removed list', () => {
+    const updates = [entity, { id: 9, x: 3 }];
+    const none: readonly number[] = [];
+    const delta = (lastInput: number, hash: string | null, removed: readonly number[]): Message => ({
+      kind: 'delta',
+      tick: 50,
+      baseTick: 49,
+      lastInput,
+      hash,
+      entities: updates,
+      removed,
+    });
+    // Two players on the same baseline, then the same updates under another hash and another removed list.
+    const sent = [
+      delta(3, null, none),
+      delta(300_000, null, none),
+      delta(3, '0123456789abcdef', none),
+      delta(3, null, [4]),
+    ];
+    for (const message of sent) {
+      expect(decode(encode([message])).messages).to.deep.equal([message]);
+      // The same bytes as a message with its own copy of the updates, encoded from scratch.
+      const own = { ...message, entities: [...updates] } as Message;
+      expect(encode([message])).to.deep.equal(encode([own]));
+    }
+  });
+
   it('should keep hot messages compact', () => {
     expect(encode([{ kind: 'input', seq: 1, tick: 2, dx: 0, dy: 0 }]).length).to.equal(2 + 5 + 16);
     expect(encode([{ kind: 'ack', tick: 1 }]).length).to.equal(2 + 5 + 4);
