@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { aeadImplementation } from '../lib/crypto/native-aes-gcm.js';
 
 /**
  * `npm run bench -- host` (issue 4): one host process pinned to core 0, bots in another process pinned to core
@@ -143,8 +144,10 @@ const perClient = (figures: Record<string, number>, key: keyof typeof AT_HALF) =
   ((figures['clients'] ?? 0) - (figures['halfClients'] ?? 0));
 
 export const runHostBench = async (): Promise<Record<string, number | string>> => {
-  const result: Record<string, number | string> = { bench: 'host' };
+  // The host process loads the same module under the same environment.
+  const result: Record<string, number | string> = { bench: 'host', aead: aeadImplementation };
   let maxClients20Hz = 0;
+  console.log(`frames sealed with: ${aeadImplementation}`);
   console.log(
     'N      cpu/update  raw cpu/update  ratio  tick p50  tick p99  delivery p99  bytes/client/s  rss/client  bot cpu',
   );

@@ -5,6 +5,7 @@ import { either } from 'fp-ts';
 import type { KeyLike } from 'jose';
 import { type P2PError, p2pError } from '../../lib/errors.js';
 import { signWithKey } from '../../lib/crypto/pki.js';
+import { type AeadImplementation, aeadImplementation } from '../../lib/crypto/native-aes-gcm.js';
 import { type TicketClaims, verifyTicket } from '../../lib/crypto/tickets.js';
 import type { MapHostEvent } from './map-host.js';
 import {
@@ -55,7 +56,12 @@ export interface SessionServerConfig {
 }
 
 export type SessionServerEvent =
-  | { readonly event: 'listening'; readonly url: string }
+  | {
+      readonly event: 'listening';
+      readonly url: string;
+      /** How frames are sealed here: the native OpenSSL sealer, or node:crypto when it was not built. */
+      readonly aead: AeadImplementation;
+    }
   | { readonly event: 'session.established'; readonly player: string; readonly map: string }
   | {
       readonly event: 'session.closed';
@@ -240,7 +246,11 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
     });
     server.on('listening', () => {
       const { port } = server.address() as AddressInfo;
-      subscriber.next({ event: 'listening', url: `ws://${config.listen.host}:${port}` });
+      subscriber.next({
+        event: 'listening',
+        url: `ws://${config.listen.host}:${port}`,
+        aead: aeadImplementation,
+      });
     });
     server.on('error', (error) => subscriber.error(error));
 

@@ -1,0 +1,101 @@
+/*
+ * AES-256-GCM sealing with one OpenSSL context per key, reused for every frame under it.
+ *
+ * Why this exists: node:crypto has no way to reuse a cipher. Every frame costs a new Cipheriv: a native object
+ * with a weak handle, a key schedule, and three native buffers for its output and tag. A host seals one frame
+ * per client per tick, and at a thousand clients that was as much CPU as the socket write itself, plus the
+ * garbage collector's time to finalize those objects. Here a context is set up once per key (the key schedule
+ * is kept), each frame only sets its nonce, and the output is written into the frame the caller allocated.
+ * It is the same OpenSSL that node:crypto uses (Node's own, through its headers); lib/crypto/aead.ts falls back
+ * to node:crypto when this module was not built, and the specs check both produce the same bytes.
+ */
+#include <node_api.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+
+#define KEY_BYTES 32
+#define NONCE_BYTES 12
+#define TAG_BYTES 16
+
+static napi_value fail(napi_env env, const char* code, const char* message) {
+  napi_throw_error(env, code, message);
+  return NULL;
+}
+
+/* The context goes with its JS handle: freed (and the key schedule cleansed) when the handle is collected. */
+static void free_context(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  EVP_CIPHER_CTX_free((EVP_CIPHER_CTX*)data);
+}
+
+/* createSealer(key: 32-byte Buffer) -> an opaque handle holding the key's AES-256-GCM context. */
+static napi_value create_sealer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* key = NULL;
+  size_t key_length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_buffer_info(env, argv[0], &key, &key_length) != napi_ok || key_length != KEY_BYTES)
+    return fail(env, "ERR_AEAD_KEY", "an AES-256-GCM key is a 32-byte Buffer");
+  EVP_CIPHER_CTX* context = EVP_CIPHER_CTX_new();
+  if (context == NULL || EVP_EncryptInit_ex(context, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+      EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) != 1 ||
+      EVP_EncryptInit_ex(context, NULL, NULL, (const unsigned char*)key, NULL) != 1) {
+    EVP_CIPHER_CTX_free(context);
+    return fail(env, "ERR_AEAD_INIT", "OpenSSL could not set up AES-256-GCM");
+  }
+  napi_value handle;
+  if (napi_create_external(env, context, free_context, NULL, &handle) != napi_ok) {
+    EVP_CIPHER_CTX_free(context);
+    return fail(env, "ERR_AEAD_INIT", "could not wrap the cipher context");
+  }
+  return handle;
+}
+
+/*
+ * seal(sealer, nonce: 12 bytes, frame, aadBytes, plaintext): the frame's first aadBytes are the AAD (written by
+ * the caller); the ciphertext follows them and the 16-byte tag ends the frame, which must be exactly that long.
+ */
+static napi_value seal(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_valuetype handle_type;
+  void* context = NULL;
+  unsigned char *nonce = NULL, *frame = NULL, *plaintext = NULL;
+  size_t nonce_length = 0, frame_length = 0, plaintext_length = 0;
+  uint32_t aad_length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 ||
+      napi_typeof(env, argv[0], &handle_type) != napi_ok || handle_type != napi_external ||
+      napi_get_value_external(env, argv[0], &context) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], (void**)&nonce, &nonce_length) != napi_ok ||
+      napi_get_buffer_info(env, argv[2], (void**)&frame, &frame_length) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &aad_length) != napi_ok ||
+      napi_get_buffer_info(env, argv[4], (void**)&plaintext, &plaintext_length) != napi_ok)
+    return fail(env, "ERR_AEAD_ARGUMENTS", "seal(sealer, nonce, frame, aadBytes, plaintext)");
+  if (nonce_length != NONCE_BYTES || plaintext_length > INT32_MAX || aad_length > INT32_MAX ||
+      frame_length != (size_t)aad_length + plaintext_length + TAG_BYTES)
+    return fail(env, "ERR_AEAD_ARGUMENTS", "the frame must hold exactly the AAD, the ciphertext and the tag");
+  EVP_CIPHER_CTX* cipher = (EVP_CIPHER_CTX*)context;
+  int written = 0, final_bytes = 0, ignored = 0;
+  /* A null key keeps the key schedule: only the nonce is new. */
+  if (EVP_EncryptInit_ex(cipher, NULL, NULL, NULL, nonce) != 1 ||
+      (aad_length > 0 && EVP_EncryptUpdate(cipher, NULL, &ignored, frame, (int)aad_length) != 1) ||
+      EVP_EncryptUpdate(cipher, frame + aad_length, &written, plaintext, (int)plaintext_length) != 1 ||
+      EVP_EncryptFinal_ex(cipher, frame + aad_length + written, &final_bytes) != 1 ||
+      (size_t)written + (size_t)final_bytes != plaintext_length ||
+      EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, frame + aad_length + plaintext_length) != 1)
+    return fail(env, "ERR_AEAD_SEAL", "OpenSSL could not seal the frame");
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"createSealer", NULL, create_sealer, NULL, NULL, NULL, napi_default, NULL},
+      {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, 2, properties) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
