@@ -23,9 +23,22 @@ const nonce = Buffer.alloc(NONCE_BYTES);
 const nonceFor = (salt: Buffer, seq: number): Buffer => {
   // Not `salt.copy`: its argument checks cost more than the four bytes.
   nonce.writeUInt32BE(salt.readUInt32BE(0), 0);
-  nonce.writeUInt32BE(Math.floor(seq / TWO_32), 4);
-  nonce.writeUInt32BE(seq % TWO_32, 8);
+  writeSeq(nonce, seq);
   return nonce;
+};
+
+/** The nonce's last 8 bytes: the sequence number, big-endian (a frame's seq stays below 2^53). */
+const writeSeq = (target: Buffer, seq: number): void => {
+  const high = Math.floor(seq / TWO_32);
+  const low = seq % TWO_32;
+  target[4] = high >>> 24;
+  target[5] = (high >>> 16) & 0xff;
+  target[6] = (high >>> 8) & 0xff;
+  target[7] = high & 0xff;
+  target[8] = low >>> 24;
+  target[9] = (low >>> 16) & 0xff;
+  target[10] = (low >>> 8) & 0xff;
+  target[11] = low & 0xff;
 };
 
 /**
@@ -52,10 +65,14 @@ export const sealerFor = (key: DirectionKey): ((header: FrameHeader, plaintext: 
   if (nativeAesGcm !== null) {
     const native = nativeAesGcm;
     const sealer = native.createSealer(key.key);
+    // This key's own nonce: the salt is written once, each frame writes only its sequence number.
+    const keyNonce = Buffer.alloc(NONCE_BYTES);
+    key.salt.copy(keyNonce, 0, 0, 4);
     return (header, plaintext) => {
       const frame = Buffer.allocUnsafe(HEADER_BYTES + plaintext.length + TAG_BYTES);
       writeHeader(frame, header);
-      native.seal(sealer, nonceFor(key.salt, header.seq), frame, HEADER_BYTES, plaintext);
+      writeSeq(keyNonce, header.seq);
+      native.seal(sealer, keyNonce, frame, HEADER_BYTES, plaintext);
       return frame;
     };
   }

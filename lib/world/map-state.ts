@@ -91,15 +91,17 @@ export const initialMapState = (world: World): MapState => ({
  * compresses (and for full states hashes) it once: deltas by baseline and last input, full states by last input.
  */
 const sharedMessages = (world: World, hash: string | null) => {
-  const deltas = new Map<string, DeltaMessage>();
+  // By baseline, then last input: a key string per client per tick would cost an allocation and a hash each.
+  const deltas = new Map<World, Map<number, DeltaMessage>>();
   const diffs = new Map<World, WorldDelta>();
   const fullStates = new Map<number, Message>();
   let entities: EntityState[] | null = null;
   let fullHash: string | null = hash;
   return {
     delta: (baseline: World, lastInput: number): DeltaMessage => {
-      const key = `${baseline.tick}:${lastInput}`;
-      let message = deltas.get(key);
+      let byLastInput = deltas.get(baseline);
+      if (byLastInput === undefined) deltas.set(baseline, (byLastInput = new Map()));
+      let message = byLastInput.get(lastInput);
       if (message === undefined) {
         let delta = diffs.get(baseline);
         if (delta === undefined) diffs.set(baseline, (delta = diff(baseline, world)));
@@ -112,7 +114,7 @@ const sharedMessages = (world: World, hash: string | null) => {
           entities: delta.entities,
           removed: delta.removed,
         };
-        deltas.set(key, message);
+        byLastInput.set(lastInput, message);
       }
       return message;
     },

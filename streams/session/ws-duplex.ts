@@ -12,6 +12,9 @@ export const toBuffer = (data: RawData): Buffer =>
  * hot). The socket is closed by `close()` (then `in$` completes) or by the peer (then `in$` errors with
  * ERR_CONNECTION_CLOSED, or ERR_CONNECTION_FAILED for a socket error). Sends after close are dropped.
  */
+/** ws copies its send options, so one object serves every send. */
+const BINARY = { binary: true } as const;
+
 export const fromWebSocket = (socket: WebSocket): Duplex => {
   const incoming = new Subject<Buffer>();
   let closedHere = false;
@@ -30,7 +33,7 @@ export const fromWebSocket = (socket: WebSocket): Duplex => {
   return {
     in$: incoming.asObservable(),
     send: (frame) => {
-      if (socket.readyState === socket.OPEN) socket.send(frame, { binary: true });
+      if (socket.readyState === socket.OPEN) socket.send(frame, BINARY);
     },
     bufferedAmount: () => socket.bufferedAmount,
     close: (reason = 'bye') => {
