@@ -22,8 +22,9 @@ export const createFrameSealer = (encrypted: boolean): FrameSealer => {
   return {
     useKey: (latest) => {
       if (latest.epoch !== key?.epoch) seq = 0;
+      // The same key again (the ring changes on a grace expiry too) keeps its sealer and native context.
+      if (latest !== key) sealUnderKey = sealerFor(latest);
       key = latest;
-      sealUnderKey = sealerFor(latest);
     },
     seal: ({ flags, body }) => {
       if (!encrypted)

@@ -146,8 +146,7 @@ export const createMapRouter = (
       const found = new Set<string>();
       players.forEach((peer, player) => {
         const backlog = peer.bufferedAmount();
-        if (backlog <= settings.congestedBytes) return;
-        found.add(player);
+        if (backlog > settings.congestedBytes) found.add(player);
         if (backlog > settings.maxBacklogBytes) tooSlow.push([player, peer]);
       });
       return found;
