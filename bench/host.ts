@@ -21,6 +21,13 @@ interface Proc {
   readonly stop: () => Promise<void>;
 }
 
+// The host runs as the README says a host on one core should (`warp-p2p host` reminds of it); WARP_HOST_FLAGS
+// adds Node flags for experiments.
+const HOST_FLAGS = [
+  '--single-threaded-gc',
+  ...(process.env['WARP_HOST_FLAGS'] ?? '').split(' ').filter(Boolean),
+];
+
 const start = (core: number, script: string, args: string[]): Proc => {
   const child = spawn(
     'taskset',
@@ -29,9 +36,7 @@ const start = (core: number, script: string, args: string[]): Proc => {
       String(core),
       process.execPath,
       '--expose-gc',
-      ...(script === './host-process.ts'
-        ? (process.env['WARP_HOST_FLAGS'] ?? '').split(' ').filter(Boolean)
-        : []),
+      ...(script === './host-process.ts' ? HOST_FLAGS : []),
       '--import',
       typescriptLoader,
       here(script),

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatEntry } from '../../streams/replay/recording.js';
 import { MAP_ID_PATTERN } from '../../lib/map-id.js';
@@ -48,6 +49,12 @@ export const hostCommand =
   (role: 'p2p' | 'vps') =>
   async (args: string[]): Promise<void> => {
     const { values } = parseArgs({ args, options });
+    if (availableParallelism() === 1 && !process.execArgv.includes('--single-threaded-gc')) {
+      process.stderr.write(
+        '[P2P] this host may use one core: run it with `node --single-threaded-gc` (see the README), or ' +
+          "V8's concurrent GC threads take that core from the tick loop during a full GC\n",
+      );
+    }
     const config = loadConfigFile(values.config);
     const capacity = Number(values.capacity);
     if (!Number.isInteger(capacity) || capacity < 0)

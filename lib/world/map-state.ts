@@ -100,7 +100,7 @@ const sharedMessages = (world: World, hash: string | null) => {
   return {
     delta: (baseline: World, lastInput: number): DeltaMessage => {
       let byLastInput = deltas.get(baseline);
-      if (byLastInput === undefined) deltas.set(baseline, (byLastInput = new Map()));
+      if (byLastInput === undefined) deltas.set(baseline, (byLastInput = new Map<number, DeltaMessage>()));
       let message = byLastInput.get(lastInput);
       if (message === undefined) {
         let delta = diffs.get(baseline);
