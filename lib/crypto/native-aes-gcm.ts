@@ -14,7 +14,7 @@ export interface NativeAesGcm {
   ) => void;
 }
 
-/** Which AES-256-GCM implementation seals frames in this process (`warp-p2p` logs it when a host starts). */
+/** Which AES-256-GCM implementation seals frames in this process (a host's `listening` event carries it). */
 export type AeadImplementation = 'native' | 'node:crypto';
 
 /**

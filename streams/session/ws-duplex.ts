@@ -7,14 +7,14 @@ import type { Duplex } from './duplex.js';
 export const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
+/** ws copies its send options, so one object serves every send. */
+const BINARY = { binary: true } as const;
+
 /**
  * A WebSocket as a Duplex. Frames arrive on `in$` from the moment this is called (subscribe at once: `in$` is
  * hot). The socket is closed by `close()` (then `in$` completes) or by the peer (then `in$` errors with
  * ERR_CONNECTION_CLOSED, or ERR_CONNECTION_FAILED for a socket error). Sends after close are dropped.
  */
-/** ws copies its send options, so one object serves every send. */
-const BINARY = { binary: true } as const;
-
 export const fromWebSocket = (socket: WebSocket): Duplex => {
   const incoming = new Subject<Buffer>();
   let closedHere = false;
