@@ -107,15 +107,16 @@ const run = async (
     const { url } = (await host.next('listening')) as { url: string };
     bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
     // RSS per client is the slope from half the clients to all of them: what the first connections cost once
-    // (V8's young generation growing under load) is not per client. Both points are taken the same way, a
-    // couple of seconds of play after the last connection, so the handshake burst's buffers are gone from both.
+    // (V8's young generation growing under load) is not per client. Both points are taken after a forced GC, at
+    // least a couple of seconds of play after the last connection, so the handshake burst's buffers are gone.
     await bots.next('half', 120_000);
     const half = await settledMemory(host);
     bots.send('continue');
     await bots.next('ready', 120_000);
-    const full = await settledMemory(host);
-    // The forced GC behind that figure stalls the host for a moment: not part of the window.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The window comes before the memory figure at full N: the forced GC behind that figure stalls the host and
+    // moves V8's next full collection (one run had it a second later, inside the window). A host in service never
+    // forces one.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     host.send(`measure ${WINDOW_MS}`);
     if (mode === 'warp') {
       const { tick, at } = (await host.next('tick-ref')) as { tick: number; at: number };
@@ -123,6 +124,7 @@ const run = async (
     }
     bots.send(`measure ${WINDOW_MS}`);
     const [hostFigures, botFigures] = await Promise.all([host.next('measured'), bots.next('measured')]);
+    const full = await settledMemory(host);
     return {
       ...hostFigures,
       ...botFigures,

@@ -1,6 +1,7 @@
 import {
   Observable,
   type MonoTypeOperatorFunction,
+  type SchedulerAction,
   type SchedulerLike,
   type Subscription,
   asyncScheduler,
@@ -18,8 +19,13 @@ export interface HeartbeatTimeoutConfig {
  * is told from a slow one. Values pass through; completion and errors of the source pass through.
  *
  * Written by hand rather than as `timeout({ each })`, which re-arms a timer on every value: a host sees an
- * ack from every client every tick, so here a value only records its time, and one timer per silence window
- * checks it.
+ * ack from every client every tick, so here a value only records its time, and one timer checks it.
+ *
+ * The check re-arms its own action with the same delay (half the timeout) while the source is lively: the
+ * scheduler then keeps the one interval it has, and a check allocates nothing. A new timer per check lived for
+ * seconds, long enough to be promoted and die in the old generation: with 1000 clients it was a third of what a
+ * host promoted, and so of its full collections. Only once the silence is past half the timeout does the check
+ * aim at the deadline itself, so the error still comes exactly `timeoutMs` after the last value.
  *
  * @example frames$.pipe(heartbeatTimeout({ timeoutMs: 5000, scheduler }))
  */
@@ -28,18 +34,16 @@ export const heartbeatTimeout =
   (source) =>
     new Observable<T>((subscriber) => {
       const scheduler = config.scheduler ?? asyncScheduler;
+      const { timeoutMs } = config;
+      const steadyMs = Math.max(1, Math.floor(timeoutMs / 2));
       let last = scheduler.now();
       let timer: Subscription | null = null;
-      const check = () => {
-        const silent = scheduler.now() - last;
-        if (silent >= config.timeoutMs) {
-          subscriber.error(
-            p2pError('ERR_HEARTBEAT_TIMEOUT', `no frame for ${config.timeoutMs} ms`, {
-              timeoutMs: config.timeoutMs,
-            }),
-          );
-        } else timer = scheduler.schedule(check, config.timeoutMs - silent);
-      };
+      function check(this: SchedulerAction<undefined>) {
+        const left = timeoutMs - (scheduler.now() - last);
+        if (left <= 0) {
+          subscriber.error(p2pError('ERR_HEARTBEAT_TIMEOUT', `no frame for ${timeoutMs} ms`, { timeoutMs }));
+        } else this.schedule(undefined, Math.min(steadyMs, left));
+      }
       const subscription = source.subscribe({
         next: (value) => {
           last = scheduler.now();
@@ -49,7 +53,7 @@ export const heartbeatTimeout =
         complete: () => subscriber.complete(),
       });
       // Armed after subscribing, so a value due at the same instant as the deadline counts as in time.
-      if (!subscriber.closed) timer = scheduler.schedule(check, config.timeoutMs);
+      if (!subscriber.closed) timer = scheduler.schedule(check, Math.min(steadyMs, timeoutMs));
       return () => {
         timer?.unsubscribe();
         subscription.unsubscribe();
