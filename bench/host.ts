@@ -86,6 +86,7 @@ interface Memory {
   readonly external: number;
 }
 const SETTLE_MS = 2000;
+const AFTER_FORCED_GC_MS = 3000;
 const settledMemory = async (host: Proc): Promise<Memory> => {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   host.send('rss');
@@ -107,16 +108,16 @@ const run = async (
     const { url } = (await host.next('listening')) as { url: string };
     bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
     // RSS per client is the slope from half the clients to all of them: what the first connections cost once
-    // (V8's young generation growing under load) is not per client. Both points are taken after a forced GC, at
-    // least a couple of seconds of play after the last connection, so the handshake burst's buffers are gone.
+    // (V8's young generation growing under load) is not per client. Both points are taken the same way, a
+    // couple of seconds of play after the last connection, so the handshake burst's buffers are gone from both.
     await bots.next('half', 120_000);
     const half = await settledMemory(host);
     bots.send('continue');
     await bots.next('ready', 120_000);
-    // The window comes before the memory figure at full N: the forced GC behind that figure stalls the host and
-    // moves V8's next full collection (one run had it a second later, inside the window). A host in service never
-    // forces one.
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const full = await settledMemory(host);
+    // The forced GC behind that figure stalls the host and moves V8's next full collection: one run had another
+    // a second later. The window starts once that has passed; a host in service never forces one.
+    await new Promise((resolve) => setTimeout(resolve, AFTER_FORCED_GC_MS));
     host.send(`measure ${WINDOW_MS}`);
     if (mode === 'warp') {
       const { tick, at } = (await host.next('tick-ref')) as { tick: number; at: number };
@@ -124,7 +125,6 @@ const run = async (
     }
     bots.send(`measure ${WINDOW_MS}`);
     const [hostFigures, botFigures] = await Promise.all([host.next('measured'), bots.next('measured')]);
-    const full = await settledMemory(host);
     return {
       ...hostFigures,
       ...botFigures,
@@ -154,7 +154,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
   // The host process loads the same module under the same environment.
   const result: Record<string, number | string> = { bench: 'host', aead: aeadImplementation };
   let maxClients20Hz = 0;
-  console.log(`frames sealed with: ${aeadImplementation}`);
+  console.log(`frames sealed and opened with: ${aeadImplementation}`);
   console.log(
     'N      cpu/update  raw cpu/update  ratio  tick p50  tick p99  delivery p99  bytes/client/s  rss/client  bot cpu',
   );
