@@ -16,7 +16,10 @@ export interface DirectionKey {
 const NONCE_BYTES = 12;
 const TWO_32 = 0x1_0000_0000;
 
-/** One nonce buffer for every seal and open: node:crypto and the native sealer read the nonce when called. */
+/**
+ * One nonce buffer for every seal and open: node:crypto and the native module read the nonce when called. One
+ * per key would be an ArrayBuffer per connection and direction for the garbage collector to track.
+ */
 const nonce = Buffer.alloc(NONCE_BYTES);
 
 /** Nonce = 4-byte IV salt ‖ 64-bit big-endian sequence number: unique per key as long as seq never repeats. */
@@ -65,14 +68,10 @@ export const sealerFor = (key: DirectionKey): ((header: FrameHeader, plaintext: 
   if (nativeAesGcm !== null) {
     const native = nativeAesGcm;
     const sealer = native.createSealer(key.key);
-    // This key's own nonce: the salt is written once, each frame writes only its sequence number.
-    const keyNonce = Buffer.alloc(NONCE_BYTES);
-    key.salt.copy(keyNonce, 0, 0, 4);
     return (header, plaintext) => {
       const frame = Buffer.allocUnsafe(HEADER_BYTES + plaintext.length + TAG_BYTES);
       writeHeader(frame, header);
-      writeSeq(keyNonce, header.seq);
-      native.seal(sealer, keyNonce, frame, HEADER_BYTES, plaintext);
+      native.seal(sealer, nonceFor(key.salt, header.seq), frame, HEADER_BYTES, plaintext);
       return frame;
     };
   }
@@ -102,6 +101,41 @@ const sealUnder = (
  * Opens a sealed frame. Left ERR_FRAME_AUTH when header, ciphertext or tag were altered or the key is wrong.
  */
 export const open = (key: DirectionKey, frame: Frame): either.Either<P2PError, Buffer> => {
+  // Too short to hold a tag: nothing to authenticate (decodeFrame refuses these before they get here).
+  const opened =
+    frame.body.length < TAG_BYTES
+      ? null
+      : nativeAesGcm === null
+        ? openWithNodeCrypto(key, frame)
+        : openNatively(nativeAesGcm, key, frame);
+  return (
+    opened ??
+    either.left(
+      p2pError(
+        'ERR_FRAME_AUTH',
+        `frame epoch ${frame.header.epoch} seq ${frame.header.seq} failed authentication`,
+      ),
+    )
+  );
+};
+
+/** Each receive key's native opener, made on its first frame and gone with the key. */
+const nativeOpeners = new WeakMap<Buffer, object>();
+
+const openNatively = (
+  native: NonNullable<typeof nativeAesGcm>,
+  key: DirectionKey,
+  frame: Frame,
+): either.Either<P2PError, Buffer> | null => {
+  let opener = nativeOpeners.get(key.key);
+  if (opener === undefined) nativeOpeners.set(key.key, (opener = native.createOpener(key.key)));
+  const plaintext = Buffer.allocUnsafe(frame.body.length - TAG_BYTES);
+  return native.open(opener, nonceFor(key.salt, frame.header.seq), frame.aad, frame.body, plaintext)
+    ? either.right(plaintext)
+    : null;
+};
+
+const openWithNodeCrypto = (key: DirectionKey, frame: Frame): either.Either<P2PError, Buffer> | null => {
   const tagAt = frame.body.length - TAG_BYTES;
   const decipher = createDecipheriv(
     'aes-256-gcm',
@@ -115,11 +149,6 @@ export const open = (key: DirectionKey, frame: Frame): either.Either<P2PError, B
     const tail = decipher.final();
     return either.right(tail.length === 0 ? head : Buffer.concat([head, tail]));
   } catch {
-    return either.left(
-      p2pError(
-        'ERR_FRAME_AUTH',
-        `frame epoch ${frame.header.epoch} seq ${frame.header.seq} failed authentication`,
-      ),
-    );
+    return null;
   }
 };

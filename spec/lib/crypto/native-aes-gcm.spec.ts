@@ -12,13 +12,18 @@ const native = createRequire(import.meta.url)('../../../build/Release/warp_aes_g
 
 const header = (seq: number) => ({ type: FrameType.Sealed, flags: 0, epoch: 3, seq });
 
-/** AES-256-GCM by the book, written apart from aead.ts: nonce = salt ‖ seq as 64-bit big-endian. */
-const referenceSeal = (key: DirectionKey, seq: number, body: Buffer): Buffer => {
-  const frame = seal(key, header(seq), body);
+/** The nonce by the book, written apart from aead.ts: salt ‖ seq as 64-bit big-endian. */
+const referenceNonce = (key: DirectionKey, seq: number): Buffer => {
   const nonce = Buffer.alloc(12);
   key.salt.copy(nonce, 0, 0, 4);
   nonce.writeBigUInt64BE(BigInt(seq), 4);
-  const cipher = createCipheriv('aes-256-gcm', key.key, nonce);
+  return nonce;
+};
+
+/** AES-256-GCM by the book, written apart from aead.ts. */
+const referenceSeal = (key: DirectionKey, seq: number, body: Buffer): Buffer => {
+  const frame = seal(key, header(seq), body);
+  const cipher = createCipheriv('aes-256-gcm', key.key, referenceNonce(key, seq));
   cipher.setAAD(frame.subarray(0, HEADER_BYTES));
   const sealed = Buffer.concat([cipher.update(body), cipher.final(), cipher.getAuthTag()]);
   return Buffer.concat([frame.subarray(0, HEADER_BYTES), sealed]);
@@ -32,8 +37,8 @@ const codeOf = (run: () => unknown) => {
   return 'no error';
 };
 
-describe('native AES-256-GCM sealer', () => {
-  it('should be what frames are sealed with, unless WARP_AEAD=node asks for node:crypto', () => {
+describe('native AES-256-GCM sealer and opener', () => {
+  it('should be what frames are sealed and opened with, unless WARP_AEAD=node asks for node:crypto', () => {
     expect(aeadImplementation).to.equal(process.env['WARP_AEAD'] === 'node' ? 'node:crypto' : 'native');
   });
 
@@ -64,6 +69,62 @@ describe('native AES-256-GCM sealer', () => {
     expect(sealA(header(6), body)).to.deep.equal(seal(a, header(6), body));
   });
 
+  it('should open what AES-256-GCM by the book sealed, for every body length and sequence number', () => {
+    const key = directionKey(4);
+    const opener = native.createOpener(key.key);
+    for (const length of [0, 1, 15, 16, 17, 200, 4096]) {
+      for (const seq of [0, 1, 0x1234_5678, 0x1_0000_0000 + 7, 2 ** 53 - 1]) {
+        const body = randomBytes(length);
+        const frame = referenceSeal(key, seq, body);
+        const out = Buffer.alloc(length);
+        const opened = native.open(
+          opener,
+          referenceNonce(key, seq),
+          frame.subarray(0, HEADER_BYTES),
+          frame.subarray(HEADER_BYTES),
+          out,
+        );
+        expect(opened).to.equal(true);
+        expect(out).to.deep.equal(body);
+      }
+    }
+  });
+
+  it('should refuse a frame with any bit flipped, or under another key, and open the next good one', () => {
+    const key = directionKey(5);
+    const body = randomBytes(64);
+    const frame = referenceSeal(key, 9, body);
+    const openWith = (opener: object, bytes: Buffer) =>
+      native.open(
+        opener,
+        referenceNonce(key, 9),
+        bytes.subarray(0, HEADER_BYTES),
+        bytes.subarray(HEADER_BYTES),
+        Buffer.alloc(body.length),
+      );
+    const opener = native.createOpener(key.key);
+    for (const at of [0, HEADER_BYTES - 1, HEADER_BYTES, HEADER_BYTES + 63, frame.length - 1]) {
+      const tampered = Buffer.from(frame);
+      tampered[at] = (tampered[at] ?? 0) ^ 0x01;
+      expect(openWith(opener, tampered), `bit flipped at byte ${at}`).to.equal(false);
+    }
+    expect(openWith(native.createOpener(directionKey(6).key), frame)).to.equal(false);
+    // A failed tag leaves nothing behind in the context.
+    expect(openWith(opener, frame)).to.equal(true);
+  });
+
+  it('should report a tampered frame from open() as ERR_FRAME_AUTH, also one too short to hold a tag', () => {
+    const key = directionKey(7);
+    const frame = referenceSeal(key, 2, Buffer.from('hello'));
+    frame[HEADER_BYTES] = (frame[HEADER_BYTES] ?? 0) ^ 0x80;
+    const decoded = decodeFrame(frame, 1 << 20);
+    if (either.isLeft(decoded)) throw decoded.left;
+    const tampered = open(key, decoded.right);
+    expect(either.isLeft(tampered) && tampered.left.code).to.equal('ERR_FRAME_AUTH');
+    const short = open(key, { ...decoded.right, body: decoded.right.body.subarray(0, TAG_BYTES - 1) });
+    expect(either.isLeft(short) && short.left.code).to.equal('ERR_FRAME_AUTH');
+  });
+
   describe('with bad arguments', () => {
     const sealer = native.createSealer(randomBytes(32));
     const body = Buffer.from('body');
@@ -71,6 +132,7 @@ describe('native AES-256-GCM sealer', () => {
 
     it('should refuse a key that is not 32 bytes', () => {
       expect(codeOf(() => native.createSealer(randomBytes(31)))).to.equal('ERR_AEAD_KEY');
+      expect(codeOf(() => native.createOpener(randomBytes(33)))).to.equal('ERR_AEAD_KEY');
       expect(codeOf(() => native.createSealer('k'.repeat(32) as unknown as Buffer))).to.equal('ERR_AEAD_KEY');
     });
 
@@ -86,6 +148,25 @@ describe('native AES-256-GCM sealer', () => {
         'ERR_AEAD_ARGUMENTS',
       );
       expect(codeOf(() => native.seal({}, nonce, frame(), HEADER_BYTES, body))).to.equal(
+        'ERR_AEAD_ARGUMENTS',
+      );
+    });
+
+    it('should refuse an output of the wrong length, a sealed part shorter than a tag, or a non-opener', () => {
+      const opener = native.createOpener(randomBytes(32));
+      const nonce = randomBytes(12);
+      const aad = Buffer.alloc(HEADER_BYTES);
+      const sealed = Buffer.alloc(body.length + TAG_BYTES);
+      expect(codeOf(() => native.open(opener, nonce, aad, sealed, Buffer.alloc(body.length)))).to.equal(
+        'no error',
+      );
+      expect(codeOf(() => native.open(opener, nonce, aad, sealed, Buffer.alloc(body.length + 1)))).to.equal(
+        'ERR_AEAD_ARGUMENTS',
+      );
+      expect(
+        codeOf(() => native.open(opener, nonce, aad, Buffer.alloc(TAG_BYTES - 1), Buffer.alloc(0))),
+      ).to.equal('ERR_AEAD_ARGUMENTS');
+      expect(codeOf(() => native.open({}, nonce, aad, sealed, Buffer.alloc(body.length)))).to.equal(
         'ERR_AEAD_ARGUMENTS',
       );
     });
