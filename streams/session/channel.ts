@@ -268,7 +268,8 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         .subscribe({ next: onMessage, error: fail, complete: () => subscriber.complete() }),
     );
     // The channel listens before the host's welcome goes out, so the client's finished cannot be missed.
-    if (handshake.reply !== null) duplex.send(handshake.reply);
+    const reply = handshake.takeReply();
+    if (reply !== null) duplex.send(reply);
     send({ kind: 'finished', verify: finishedMac(ownFinishedKey, transcript).toString('base64') });
 
     return () => {

@@ -46,25 +46,18 @@ export interface HandshakeResult {
   readonly certificate: X509Certificate | null;
   /** The verified ticket (host side). */
   readonly ticket: TicketClaims | null;
-  /** A frame to send once the channel listens (the host's welcome). */
-  readonly reply: Buffer | null;
+  /**
+   * The frame to send once the channel listens (the host's welcome): the first call hands it over, later ones get
+   * null. A handshake result lives as long as its connection (the operators that carried it keep it), and the
+   * welcome, with its certificate, is over a kilobyte that no one needs once it is sent.
+   */
+  readonly takeReply: () => Buffer | null;
 }
 
 const handshakeFrame = (message: Message, limits: ProtocolLimits): Buffer => {
   const body = encodeBatch([message], limits);
   if (either.isLeft(body)) throw body.left;
   return encodeFrame({ type: FrameType.Handshake, flags: 0, epoch: 0, seq: 0 }, body.right);
-};
-
-/**
- * A copy in memory of its own. A handshake result lives as long as its connection (the operators that carried it
- * keep it), and a small Buffer is a slice of Node's shared 8 KiB pool: holding it would hold the whole slab, 8 KiB
- * per connected client.
- */
-const unpooled = (bytes: Buffer): Buffer => {
-  const own = Buffer.allocUnsafeSlow(bytes.length);
-  bytes.copy(own);
-  return own;
 };
 
 /** The one message of a handshake frame, with the batch bytes it came in (they enter the transcript). */
@@ -185,7 +178,7 @@ const clientHandshakeOnce = (duplex: Duplex, config: ClientHandshakeConfig): Obs
         hostId: message.hostId,
         certificate,
         ticket: null,
-        reply: null,
+        takeReply: () => null,
       };
     }),
   );
@@ -258,6 +251,7 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
               ...unsigned,
               signature: signature.toString('base64'),
             };
+            let reply: Buffer | null = handshakeFrame(welcome, config.limits);
             return {
               role: 'host',
               keys: deriveKeys(share, hello.publicKey, transcript),
@@ -265,7 +259,11 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
               hostId: config.hostId,
               certificate: null,
               ticket: claims.right,
-              reply: unpooled(handshakeFrame(welcome, config.limits)),
+              takeReply: () => {
+                const frame = reply;
+                reply = null;
+                return frame;
+              },
             };
           }),
         ),

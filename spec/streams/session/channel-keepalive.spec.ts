@@ -38,7 +38,7 @@ const pingsReceived = (
     hostId: 'host-1',
     certificate: null,
     ticket: null,
-    reply: null,
+    takeReply: () => null,
   });
   const pings = { host: [] as number[], client: [] as number[] };
   const record = (side: 'host' | 'client') => (event: ChannelEvent) => {
