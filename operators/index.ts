@@ -12,6 +12,7 @@ export * from './retry-backoff.js';
 export * from './failover.js';
 export * from './heartbeat-timeout.js';
 export * from './rotate-keys.js';
+export * from './key-ring.js';
 export * from './rejection-budget.js';
 export * from './deadline.js';
 export * from './tick-clock.js';

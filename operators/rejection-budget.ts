@@ -1,4 +1,4 @@
-import { type OperatorFunction, type SchedulerLike, asyncScheduler, filter, map, scan } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type P2PError, p2pError } from '../lib/errors.js';
 
 export interface RejectionBudgetConfig {
@@ -16,20 +16,27 @@ export interface RejectionBudgetConfig {
  *
  * @example rejected$.pipe(rejectionBudget({ max: 32, windowMs: 10_000, scheduler }))
  */
-export const rejectionBudget = (config: RejectionBudgetConfig): OperatorFunction<P2PError, never> => {
-  const scheduler = config.scheduler ?? asyncScheduler;
-  return (rejected$) =>
-    rejected$.pipe(
-      scan((times: readonly number[]) => {
-        const now = scheduler.now();
-        return [...times.filter((t) => now - t < config.windowMs), now];
-      }, []),
-      filter((times) => times.length > config.max),
-      map((times) => {
-        throw p2pError(
-          'ERR_TOO_MANY_REJECTIONS',
-          `${times.length} rejected frames within ${config.windowMs} ms`,
-        );
-      }),
-    );
-};
+export const rejectionBudget =
+  (config: RejectionBudgetConfig): OperatorFunction<P2PError, never> =>
+  (rejected$) =>
+    // One subscription rather than scan, filter and map: every connection holds one, and rejections are rare.
+    new Observable<never>((subscriber) => {
+      const scheduler = config.scheduler ?? asyncScheduler;
+      let times: number[] = [];
+      return rejected$.subscribe({
+        next: () => {
+          const now = scheduler.now();
+          times = [...times.filter((t) => now - t < config.windowMs), now];
+          if (times.length > config.max) {
+            subscriber.error(
+              p2pError(
+                'ERR_TOO_MANY_REJECTIONS',
+                `${times.length} rejected frames within ${config.windowMs} ms`,
+              ),
+            );
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });

@@ -6,11 +6,7 @@ import {
   Subscription,
   asyncScheduler,
   distinctUntilChanged,
-  filter,
   map,
-  mergeMap,
-  scan,
-  skip,
   timer,
 } from 'rxjs';
 import { type P2PError, p2pError } from '../../lib/errors.js';
@@ -22,15 +18,16 @@ import {
   macEquals,
   sharedSecret,
 } from '../../lib/crypto/key-schedule.js';
-import { type KeyRing, createKeyRing, expireEpoch, rotateKeyRing } from '../../lib/crypto/key-ring.js';
+import { type KeyRing, createKeyRing } from '../../lib/crypto/key-ring.js';
 import type { RekeyMessage } from '../../lib/protocol/control-codecs.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { heartbeatTimeout } from '../../operators/heartbeat-timeout.js';
+import { keyRing } from '../../operators/key-ring.js';
 import { rejectionBudget } from '../../operators/rejection-budget.js';
 import { rotateKeys } from '../../operators/rotate-keys.js';
 import type { Duplex } from './duplex.js';
 import type { HandshakeResult } from './handshake.js';
-import { inboundPipeline } from './inbound.js';
+import { createInboundReader } from './inbound.js';
 import { createOutboundWriter } from './outbound.js';
 import type { SessionSettings } from './settings.js';
 
@@ -58,14 +55,6 @@ export interface ChannelConfig {
   readonly keepaliveMs?: number;
   readonly scheduler?: SchedulerLike;
 }
-
-type KeyEvent =
-  { readonly type: 'rotate'; readonly keys: EpochKeys } | { readonly type: 'expire'; readonly epoch: number };
-
-const ringReducer =
-  (role: HandshakeResult['role']) =>
-  (ring: KeyRing, event: KeyEvent): KeyRing =>
-    event.type === 'rotate' ? rotateKeyRing(ring, role, event.keys) : expireEpoch(ring, event.epoch);
 
 /**
  * When in its keepalive period a connection pings first, in (0, keepaliveMs]: taken from the handshake transcript,
@@ -100,48 +89,51 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
     const subscriptions = new Subscription();
     const fail = (error: P2PError) => subscriber.error(error);
 
-    // Key state is derived: every rotation and grace expiry is an event, the ring is their scan.
-    const keyEvents$ = new Subject<KeyEvent>();
-    const ring$ = new BehaviorSubject<KeyRing>(createKeyRing(role, keys));
-    subscriptions.add(
-      keyEvents$.pipe(scan(ringReducer(role), ring$.value)).subscribe((ring) => ring$.next(ring)),
-    );
-    subscriptions.add(
-      keyEvents$
-        .pipe(
-          filter((event) => event.type === 'rotate'),
-          mergeMap((event) => timer(settings.keyGraceMs, scheduler).pipe(map(() => event.keys.epoch - 1))),
-        )
-        .subscribe((epoch) => keyEvents$.next({ type: 'expire', epoch })),
-    );
-    const epoch$ = ring$.pipe(
-      map((ring) => ring.current.epoch),
-      distinctUntilChanged(),
-    );
-    subscriptions.add(epoch$.pipe(skip(1)).subscribe((epoch) => subscriber.next({ type: 'epoch', epoch })));
-
+    // Every rejection is reported, and counts against the budget that closes a connection sending garbage.
     const rejected$ = new Subject<P2PError>();
-    subscriptions.add(rejected$.subscribe((error) => subscriber.next({ type: 'rejected', error })));
     subscriptions.add(
       rejected$
         .pipe(rejectionBudget({ max: settings.maxRejections, windowMs: settings.rejectWindowMs, scheduler }))
         .subscribe({ error: fail }),
     );
+    const reject = (error: P2PError) => {
+      subscriber.next({ type: 'rejected', error });
+      rejected$.next(error);
+    };
 
-    // The send path is plain calls (createOutboundWriter): a host takes it once per client per tick.
+    // The send path and the inbound reader are plain calls (createOutboundWriter, createInboundReader): a host
+    // takes them once per client per tick and per received frame.
     const writer = createOutboundWriter({
       settings,
-      onReject: (error) => rejected$.next(error),
+      onReject: reject,
       scheduler,
       emit: (frame) => duplex.send(frame),
       fail,
     });
-    subscriptions.add(ring$.subscribe((ring) => writer.useKey(ring.send)));
+    const reader = createInboundReader(settings, reject, onMessage);
     let lastSentAt = scheduler.now();
     const send = (message: Message) => {
       lastSentAt = scheduler.now();
       writer.write(message);
     };
+
+    // Key state is derived: rotations go in, the ring comes out (with each grace expiry), and everything that
+    // seals or opens takes its keys from there. `ring$` holds the ring now, for the rekey exchange and for clients'
+    // rotation clock.
+    const rotations$ = new Subject<EpochKeys>();
+    const ring$ = new BehaviorSubject<KeyRing>(createKeyRing(role, keys));
+    subscriptions.add(
+      rotations$
+        .pipe(keyRing({ role, initial: keys, graceMs: settings.keyGraceMs, scheduler }))
+        .subscribe((ring) => {
+          const previousEpoch = ring$.value.current.epoch;
+          writer.useKey(ring.send);
+          reader.useKeys(ring.receive);
+          ring$.next(ring);
+          if (ring.current.epoch !== previousEpoch)
+            subscriber.next({ type: 'epoch', epoch: ring.current.epoch });
+        }),
+    );
 
     let pendingRekey: { readonly epoch: number; readonly share: ReturnType<typeof generateKeyShare> } | null =
       null;
@@ -181,7 +173,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
         if (next === null) return;
         // Urgent: flushed and sealed under the old key before the switch below, the last frame of its epoch.
         send({ kind: 'rekey', epoch: message.epoch, publicKey: share.publicKey.toString('base64') });
-        keyEvents$.next({ type: 'rotate', keys: next });
+        rotations$.next(next);
         return;
       }
       if (pendingRekey === null || message.epoch !== pendingRekey.epoch) {
@@ -190,7 +182,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       }
       const next = nextEpochKeys(pendingRekey.share, message);
       pendingRekey = null;
-      if (next !== null) keyEvents$.next({ type: 'rotate', keys: next });
+      if (next !== null) rotations$.next(next);
     };
 
     const [ownFinishedKey, peerFinishedKey] =
@@ -218,14 +210,19 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       // else to send for a whole period: any frame keeps the client's heartbeat alive, and a host in play sends
       // one per tick, so the pings and their pongs would only cost it a seal and a receive per client.
       subscriptions.add(
-        timer(keepalivePhaseMs(transcript, keepaliveMs), keepaliveMs, scheduler)
-          .pipe(filter(() => role === 'client' || scheduler.now() - lastSentAt >= keepaliveMs))
-          .subscribe((id) => send({ kind: 'ping', id, time: scheduler.now() })),
+        timer(keepalivePhaseMs(transcript, keepaliveMs), keepaliveMs, scheduler).subscribe((id) => {
+          if (role === 'client' || scheduler.now() - lastSentAt >= keepaliveMs)
+            send({ kind: 'ping', id, time: scheduler.now() });
+        }),
       );
       if (role === 'client') {
         subscriptions.add(
-          epoch$
-            .pipe(rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler }))
+          ring$
+            .pipe(
+              map((ring) => ring.current.epoch),
+              distinctUntilChanged(),
+              rotateKeys({ intervalMs: settings.rotationIntervalMs, scheduler }),
+            )
             .subscribe(initiateRekey),
         );
         if (rekey$ !== undefined) {
@@ -234,7 +231,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       }
     };
 
-    const onMessage = (message: Message) => {
+    function onMessage(message: Message) {
       if (!established) {
         establish(message);
         return;
@@ -244,7 +241,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
           answerRekey(message);
           return;
         case 'finished':
-          rejected$.next(p2pError('ERR_HANDSHAKE_PROTOCOL', 'finished message on an established channel'));
+          reject(p2pError('ERR_HANDSHAKE_PROTOCOL', 'finished message on an established channel'));
           return;
         case 'ping':
           send({ kind: 'pong', id: message.id, time: message.time });
@@ -253,19 +250,22 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
           break;
       }
       subscriber.next({ type: 'message', message });
-    };
+    }
 
+    // The heartbeat counts frames, whatever they hold: a peer sending only garbage is cut by the rejection budget.
     subscriptions.add(
-      duplex.in$
-        .pipe(
-          inboundPipeline({
-            settings,
-            receiveKeys$: ring$.pipe(map((ring) => ring.receive)),
-            onReject: (error) => rejected$.next(error),
-          }),
-          heartbeatTimeout({ timeoutMs: settings.timeoutMs, scheduler }),
-        )
-        .subscribe({ next: onMessage, error: fail, complete: () => subscriber.complete() }),
+      duplex.in$.pipe(heartbeatTimeout({ timeoutMs: settings.timeoutMs, scheduler })).subscribe({
+        next: (bytes) => {
+          // A throw here would be a bug in a decoder: it ends this connection, never the process.
+          try {
+            reader.read(bytes);
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+        error: fail,
+        complete: () => subscriber.complete(),
+      }),
     );
     // The channel listens before the host's welcome goes out, so the client's finished cannot be missed.
     const reply = handshake.takeReply();
@@ -274,7 +274,7 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
 
     return () => {
       subscriptions.unsubscribe();
-      keyEvents$.complete();
+      rotations$.complete();
       rejected$.complete();
       writer.close();
     };
