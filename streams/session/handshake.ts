@@ -60,6 +60,19 @@ const handshakeFrame = (message: Message, limits: ProtocolLimits): Buffer => {
   return encodeFrame({ type: FrameType.Handshake, flags: 0, epoch: 0, seq: 0 }, body.right);
 };
 
+/**
+ * `frame` on the first call, null after. Made out here, not where the handshake's variables are: a closure keeps
+ * the whole scope it was made in, and in there it would keep the client's hello for as long as the connection.
+ */
+const handOverOnce = (frame: Buffer): (() => Buffer | null) => {
+  let held: Buffer | null = frame;
+  return () => {
+    const taken = held;
+    held = null;
+    return taken;
+  };
+};
+
 /** The one message of a handshake frame, with the batch bytes it came in (they enter the transcript). */
 const readHandshake = (bytes: Buffer, limits: ProtocolLimits): { message: Message; body: Buffer } => {
   const frame = decodeFrame(bytes, limits.maxFrameBytes);
@@ -251,7 +264,6 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
               ...unsigned,
               signature: signature.toString('base64'),
             };
-            let reply: Buffer | null = handshakeFrame(welcome, config.limits);
             return {
               role: 'host',
               keys: deriveKeys(share, hello.publicKey, transcript),
@@ -259,11 +271,7 @@ export const hostHandshake = (duplex: Duplex, config: HostHandshakeConfig): Obse
               hostId: config.hostId,
               certificate: null,
               ticket: claims.right,
-              takeReply: () => {
-                const frame = reply;
-                reply = null;
-                return frame;
-              },
+              takeReply: handOverOnce(handshakeFrame(welcome, config.limits)),
             };
           }),
         ),
