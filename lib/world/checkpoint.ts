@@ -13,18 +13,33 @@ export interface CheckpointPayload {
 const sortedEntries = (record: Readonly<Record<string, number>>) =>
   Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** Canonical bytes to sign and verify: fixed field order, players sorted. */
+/**
+ * A table's sorted entries as JSON, once per table: the world keeps a table (its players, mostly) as the same
+ * object until it changes, and a thousand players' entries cost a host about 0.3 ms to sort and write per checkpoint.
+ */
+const entriesJson = new WeakMap<Readonly<Record<string, number>>, string>();
+const sortedEntriesJson = (record: Readonly<Record<string, number>>): string => {
+  let json = entriesJson.get(record);
+  if (json === undefined) entriesJson.set(record, (json = JSON.stringify(sortedEntries(record))));
+  return json;
+};
+
+/**
+ * Canonical bytes to sign and verify: fixed field order, players sorted. The JSON array
+ * `["warp-p2p checkpoint v1", map, epoch, tick, hash, [lastInputs entries], [players entries]]`, written element
+ * by element (what JSON.stringify of the whole array writes).
+ */
 export const checkpointBytes = (payload: CheckpointPayload): Buffer =>
   Buffer.from(
-    JSON.stringify([
-      'warp-p2p checkpoint v1',
-      payload.map,
-      payload.epoch,
-      payload.tick,
-      payload.hash,
-      sortedEntries(payload.lastInputs),
-      sortedEntries(payload.players),
-    ]),
+    `[${[
+      JSON.stringify('warp-p2p checkpoint v1'),
+      JSON.stringify(payload.map),
+      JSON.stringify(payload.epoch),
+      JSON.stringify(payload.tick),
+      JSON.stringify(payload.hash),
+      sortedEntriesJson(payload.lastInputs),
+      sortedEntriesJson(payload.players),
+    ].join(',')}]`,
     'utf8',
   );
 
@@ -34,6 +49,8 @@ const changedEntries = (
   current: Readonly<Record<string, number>>,
 ): Record<string, number> => {
   const changed: Record<string, number> = {};
+  // The same table (nothing changed since): no walk over a thousand players.
+  if (previous === current) return changed;
   for (const [player, value] of Object.entries(current))
     if (previous[player] !== value) changed[player] = value;
   return changed;
@@ -42,7 +59,7 @@ const changedEntries = (
 const removedEntries = (
   previous: Readonly<Record<string, number>>,
   current: Readonly<Record<string, number>>,
-): string[] => Object.keys(previous).filter((player) => !(player in current));
+): string[] => (previous === current ? [] : Object.keys(previous).filter((player) => !(player in current)));
 
 /** `current` as changes since `previous`, the last checkpoint the same client was sent. */
 export const checkpointChanges = (

@@ -242,7 +242,8 @@ export const advanceMap = (
       map: rules.map,
       epoch: rules.epoch,
       tick: world.tick,
-      hash: hashWorld(world),
+      // This tick's world hash when it was just computed (a checkpoint tick is usually a hash tick too).
+      hash: hash ?? hashWorld(world),
       lastInputs: world.lastInputs,
       players: world.players,
     };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { CheckpointMessage } from '../../../lib/protocol/control-codecs.js';
-import { checkpointChanges, expandCheckpoint } from '../../../lib/world/checkpoint.js';
+import { checkpointBytes, checkpointChanges, expandCheckpoint } from '../../../lib/world/checkpoint.js';
 
 const checkpoint = (
   tick: number,
@@ -55,5 +55,46 @@ describe('checkpoint changes', () => {
     expect(expandCheckpoint({ ...before, tick: 99 }, changes)).to.equal(null);
     expect(expandCheckpoint({ ...before, map: 'cave' }, changes)).to.equal(null);
     expect(expandCheckpoint({ ...before, epoch: 2 }, changes)).to.equal(null);
+  });
+});
+
+describe('checkpoint bytes', () => {
+  // Written out by hand: the canonical form a signature covers (DESIGN §5), players sorted by name.
+  const canonical = (tick: number, lastInputs: [string, number][], players: [string, number][]) =>
+    Buffer.from(
+      JSON.stringify(['warp-p2p checkpoint v1', 'forest', 1, tick, 'ab"cd', lastInputs, players]),
+      'utf8',
+    );
+  const players = { zoë: 1003, 'a"b': 1001, bob: 1002 };
+
+  it('should be the canonical JSON array with each table sorted, whatever order the players joined in', () => {
+    const payload = { map: 'forest', epoch: 1, tick: 100, hash: 'ab"cd', lastInputs: { bob: 3 }, players };
+    const expected = canonical(
+      100,
+      [['bob', 3]],
+      [
+        ['a"b', 1001],
+        ['bob', 1002],
+        ['zoë', 1003],
+      ],
+    );
+    expect(checkpointBytes(payload)).to.deep.equal(expected);
+    // Again with the same tables (their JSON is kept), and with a changed table as a new object.
+    expect(checkpointBytes(payload)).to.deep.equal(expected);
+    const next = { ...payload, tick: 101, lastInputs: { bob: 4, cid: 1 } };
+    expect(checkpointBytes(next)).to.deep.equal(
+      canonical(
+        101,
+        [
+          ['bob', 4],
+          ['cid', 1],
+        ],
+        [
+          ['a"b', 1001],
+          ['bob', 1002],
+          ['zoë', 1003],
+        ],
+      ),
+    );
   });
 });
