@@ -32,8 +32,11 @@ static void free_context(napi_env env, void* data, void* hint) {
   EVP_CIPHER_CTX_free((EVP_CIPHER_CTX*)data);
 }
 
-/* createSealer(key: 32-byte Buffer) -> an opaque handle holding the key's AES-256-GCM context. */
-static napi_value create_sealer(napi_env env, napi_callback_info info) {
+/*
+ * The key's AES-256-GCM context for one direction (encrypt 1: sealing, 0: opening), wrapped in a JS handle; the
+ * key schedule is computed here once.
+ */
+static napi_value create_context(napi_env env, napi_callback_info info, int encrypt) {
   size_t argc = 1;
   napi_value argv[1];
   void* key = NULL;
@@ -42,9 +45,9 @@ static napi_value create_sealer(napi_env env, napi_callback_info info) {
       napi_get_buffer_info(env, argv[0], &key, &key_length) != napi_ok || key_length != KEY_BYTES)
     return fail(env, "ERR_AEAD_KEY", "an AES-256-GCM key is a 32-byte Buffer");
   EVP_CIPHER_CTX* context = EVP_CIPHER_CTX_new();
-  if (context == NULL || EVP_EncryptInit_ex(context, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+  if (context == NULL || EVP_CipherInit_ex(context, EVP_aes_256_gcm(), NULL, NULL, NULL, encrypt) != 1 ||
       EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) != 1 ||
-      EVP_EncryptInit_ex(context, NULL, NULL, (const unsigned char*)key, NULL) != 1) {
+      EVP_CipherInit_ex(context, NULL, NULL, (const unsigned char*)key, NULL, encrypt) != 1) {
     EVP_CIPHER_CTX_free(context);
     return fail(env, "ERR_AEAD_INIT", "OpenSSL could not set up AES-256-GCM");
   }
@@ -55,6 +58,12 @@ static napi_value create_sealer(napi_env env, napi_callback_info info) {
   }
   return handle;
 }
+
+/* createSealer(key: 32-byte Buffer) -> an opaque handle holding the key's encryption context. */
+static napi_value create_sealer(napi_env env, napi_callback_info info) { return create_context(env, info, 1); }
+
+/* createOpener(key: 32-byte Buffer) -> an opaque handle holding the key's decryption context. */
+static napi_value create_opener(napi_env env, napi_callback_info info) { return create_context(env, info, 0); }
 
 /*
  * seal(sealer, nonce: 12 bytes, frame, aadBytes, plaintext): the frame's first aadBytes are the AAD (written by
@@ -90,30 +99,6 @@ static napi_value seal(napi_env env, napi_callback_info info) {
       EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, frame + aad_length + plaintext_length) != 1)
     return fail(env, "ERR_AEAD_SEAL", "OpenSSL could not seal the frame");
   return NULL;
-}
-
-/* createOpener(key: 32-byte Buffer) -> an opaque handle holding the key's AES-256-GCM decryption context. */
-static napi_value create_opener(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void* key = NULL;
-  size_t key_length = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_buffer_info(env, argv[0], &key, &key_length) != napi_ok || key_length != KEY_BYTES)
-    return fail(env, "ERR_AEAD_KEY", "an AES-256-GCM key is a 32-byte Buffer");
-  EVP_CIPHER_CTX* context = EVP_CIPHER_CTX_new();
-  if (context == NULL || EVP_DecryptInit_ex(context, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-      EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) != 1 ||
-      EVP_DecryptInit_ex(context, NULL, NULL, (const unsigned char*)key, NULL) != 1) {
-    EVP_CIPHER_CTX_free(context);
-    return fail(env, "ERR_AEAD_INIT", "OpenSSL could not set up AES-256-GCM");
-  }
-  napi_value handle;
-  if (napi_create_external(env, context, free_context, NULL, &handle) != napi_ok) {
-    EVP_CIPHER_CTX_free(context);
-    return fail(env, "ERR_AEAD_INIT", "could not wrap the cipher context");
-  }
-  return handle;
 }
 
 /*
