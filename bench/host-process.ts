@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Subject, of } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { exportPKCS8 } from 'jose';
@@ -37,11 +38,16 @@ const recordTick = (tick: number) => {
   if (measuring) ticks.push(wall() - (scheduleStart + tick * TICK_MS));
 };
 
-/** Memory once garbage is collected (the process runs with --expose-gc), so the figures are live memory. */
+/**
+ * Memory once garbage is collected (the process runs with --expose-gc), so the figures are live memory; with
+ * the young generation's resident size, which V8 grows under load to its cap (2 × 16 MiB) whatever the N.
+ */
 const memoryAfterGc = () => {
   (globalThis as { gc?: () => void }).gc?.();
   const { rss, heapUsed, external } = process.memoryUsage();
-  return { rss, heapUsed, external };
+  const youngGeneration =
+    getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0;
+  return { rss, heapUsed, external, youngGeneration };
 };
 
 // GC pauses in the measurement window: what makes a tick late without the host being busy.

@@ -84,8 +84,9 @@ interface Memory {
   readonly rss: number;
   readonly heapUsed: number;
   readonly external: number;
+  readonly youngGeneration: number;
 }
-const SETTLE_MS = 2000;
+const SETTLE_MS = 10_000;
 const AFTER_FORCED_GC_MS = 3000;
 const settledMemory = async (host: Proc): Promise<Memory> => {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -107,9 +108,10 @@ const run = async (
   try {
     const { url } = (await host.next('listening')) as { url: string };
     bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
-    // RSS per client is the slope from half the clients to all of them: what the first connections cost once
-    // (V8's young generation growing under load) is not per client. Both points are taken the same way, a
-    // couple of seconds of play after the last connection, so the handshake burst's buffers are gone from both.
+    // Memory per client is the slope from half the clients to all of them: what the first connections cost once
+    // is not per client. Both points are taken the same way, 10 s of play after the last connection: the
+    // handshake burst's native buffers take seconds to go back (taken after 2 s, one run read 61 KiB per
+    // client, 35 KiB once the window had passed), and the figure is what a connected client costs in play.
     await bots.next('half', 120_000);
     const half = await settledMemory(host);
     bots.send('continue');
@@ -132,6 +134,7 @@ const run = async (
       halfRss: half.rss,
       halfHeapUsed: half.heapUsed,
       halfExternal: half.external,
+      halfYoungGeneration: half.youngGeneration,
       halfClients: Math.floor(clients / 2),
     };
   } catch (error) {
@@ -143,12 +146,25 @@ const run = async (
   }
 };
 
-const AT_HALF = { rss: 'halfRss', heapUsed: 'halfHeapUsed', external: 'halfExternal' } as const;
+const AT_HALF = {
+  rss: 'halfRss',
+  heapUsed: 'halfHeapUsed',
+  external: 'halfExternal',
+  youngGeneration: 'halfYoungGeneration',
+} as const;
 
 /** Memory per client: the slope of a figure (after a forced GC) from half the clients to all of them. */
 const perClient = (figures: Record<string, number>, key: keyof typeof AT_HALF) =>
   ((figures[key] ?? 0) - (figures[AT_HALF[key]] ?? 0)) /
   ((figures['clients'] ?? 0) - (figures['halfClients'] ?? 0));
+
+/**
+ * RSS per client without the young generation's growth between the two points: V8 grows it under load up to
+ * its cap (32 MiB) at any N, so over the 125 clients between the points at N = 250 it alone read as 68 KiB
+ * "per client". The growth is printed beside the figure.
+ */
+const rssPerClientOf = (figures: Record<string, number>) =>
+  perClient(figures, 'rss') - perClient(figures, 'youngGeneration');
 
 export const runHostBench = async (): Promise<Record<string, number | string>> => {
   // The host process loads the same module under the same environment.
@@ -165,7 +181,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
     const ratio = (warp['cpuPerUpdateMicros'] ?? 0) / (raw['cpuPerUpdateMicros'] ?? 1);
     const expected = n * (WINDOW_MS / 50);
     const delivered = (warp['received'] ?? 0) >= expected * 0.97;
-    const rssPerClient = perClient(warp, 'rss');
+    const rssPerClient = rssPerClientOf(warp);
     if ((warp['tickLatenessP99'] ?? Infinity) < 10 && delivered) maxClients20Hz = n;
     console.log(
       [
@@ -185,8 +201,11 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
       ].join(' '),
     );
     const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    const youngGrowth = (figures: Record<string, number>) =>
+      `${(((figures['youngGeneration'] ?? 0) - (figures['halfYoungGeneration'] ?? 0)) / 2 ** 20).toFixed(1)} MiB`;
     console.log(
-      `       memory/client: rss ${kib(rssPerClient)} (raw ws ${kib(perClient(raw, 'rss'))}), ` +
+      `       memory/client: rss ${kib(rssPerClient)} (raw ws ${kib(rssPerClientOf(raw))}; young generation grew ` +
+        `${youngGrowth(warp)}, raw ${youngGrowth(raw)}, not counted), ` +
         `JS heap ${kib(perClient(warp, 'heapUsed'))} (raw ${kib(perClient(raw, 'heapUsed'))}), ` +
         `external ${kib(perClient(warp, 'external'))} (raw ${kib(perClient(raw, 'external'))})`,
     );
