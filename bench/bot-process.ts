@@ -15,7 +15,7 @@ import { leanClient } from './lean-client.js';
  * The bot side of `npm run bench -- host`, its own process on the other core. Mode `warp`: N clients with the
  * real handshake and channel crypto that read only each delta's tick (lean-client.ts) and ack as a client does.
  * Mode `raw`: N bare ws clients that only count bytes.
- * Commands on stdin: `continue` (after `half`), `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
+ * Commands on stdin: `tick-ref TICK:AT`, `measure MS`. Prints JSON lines.
  */
 const [mode = 'warp', url = '', countText = '10', secretsPath = '/tmp/warp-bench-secrets.json'] =
   process.argv.slice(2);
@@ -111,18 +111,9 @@ const allConnected = (n: number) =>
       resolve();
     }, 50);
   });
-let resume: () => void = () => undefined;
-const resumed = new Promise<void>((resolve) => (resume = resolve));
-
-/** Half the bots, a pause (`half`, then `continue`) while the host measures its RSS, then the rest (`ready`). */
+/** Every bot, a few at a time, then `ready`. */
 const connectAll = async (connect: (n: number) => void | Promise<void>) => {
-  const half = Math.floor(count / 2);
   for (let n = 0; n < count; n++) {
-    if (n === half) {
-      await allConnected(half);
-      print({ event: 'half', connected });
-      await resumed;
-    }
     await connect(n);
     // A few handshakes at a time: the host signs each one.
     if (n % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -158,7 +149,6 @@ process.stdin.on('data', (chunk: string) => {
         });
       }, Number(arg));
     }
-    if (command === 'continue') resume();
     if (command === 'exit') process.exit(0);
   }
 });

@@ -86,10 +86,13 @@ interface Memory {
   readonly external: number;
   readonly youngGeneration: number;
 }
-const SETTLE_MS = 10_000;
+// A host in play holds its RSS steady within about 2 MB from some 20 s after its last connection (a 5-minute run
+// at 1000 clients); an idle one gives native memory back some 5-20 s after it starts.
+const IDLE_SETTLE_MS = 15_000;
+const PLAY_SETTLE_MS = 20_000;
 const AFTER_FORCED_GC_MS = 3000;
-const settledMemory = async (host: Proc): Promise<Memory> => {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+const settledMemory = async (host: Proc, settleMs: number): Promise<Memory> => {
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   host.send('rss');
   return (await host.next('rss')) as unknown as Memory;
 };
@@ -107,16 +110,16 @@ const run = async (
   let bots: Proc | null = null;
   try {
     const { url } = (await host.next('listening')) as { url: string };
+    // Memory per client is what N clients in play add to the same host before its first connection, over N:
+    // one-time costs (code compiled for the first connections, memory a burst of handshakes leaves) included,
+    // so an upper bound. RSS still moves by about 10 MB with when Node hands native memory back to the system
+    // (the idle host's, some 5-20 s after it starts): about 40 KiB per client at N = 250, 10 KiB at N = 1000.
+    // A slope from half the clients to all of them was worse (-43 to +88 KiB per client between runs). The JS
+    // heap figure is the steady one.
+    const before = await settledMemory(host, IDLE_SETTLE_MS);
     bots = start(1, './bot-process.ts', [mode, url, String(clients)]);
-    // Memory per client is the slope from half the clients to all of them: what the first connections cost once
-    // is not per client. Both points are taken the same way, 10 s of play after the last connection: the
-    // handshake burst's native buffers take seconds to go back (taken after 2 s, one run read 61 KiB per
-    // client, 35 KiB once the window had passed), and the figure is what a connected client costs in play.
-    await bots.next('half', 120_000);
-    const half = await settledMemory(host);
-    bots.send('continue');
     await bots.next('ready', 120_000);
-    const full = await settledMemory(host);
+    const full = await settledMemory(host, PLAY_SETTLE_MS);
     // The forced GC behind that figure stalls the host and moves V8's next full collection: one run had another
     // a second later. The window starts once that has passed; a host in service never forces one.
     await new Promise((resolve) => setTimeout(resolve, AFTER_FORCED_GC_MS));
@@ -131,11 +134,10 @@ const run = async (
       ...hostFigures,
       ...botFigures,
       ...full,
-      halfRss: half.rss,
-      halfHeapUsed: half.heapUsed,
-      halfExternal: half.external,
-      halfYoungGeneration: half.youngGeneration,
-      halfClients: Math.floor(clients / 2),
+      beforeRss: before.rss,
+      beforeHeapUsed: before.heapUsed,
+      beforeExternal: before.external,
+      beforeYoungGeneration: before.youngGeneration,
     };
   } catch (error) {
     // A host too saturated to admit every bot in time: that N is past what it can serve.
@@ -146,22 +148,20 @@ const run = async (
   }
 };
 
-const AT_HALF = {
-  rss: 'halfRss',
-  heapUsed: 'halfHeapUsed',
-  external: 'halfExternal',
-  youngGeneration: 'halfYoungGeneration',
+const BEFORE_CLIENTS = {
+  rss: 'beforeRss',
+  heapUsed: 'beforeHeapUsed',
+  external: 'beforeExternal',
+  youngGeneration: 'beforeYoungGeneration',
 } as const;
 
-/** Memory per client: the slope of a figure (after a forced GC) from half the clients to all of them. */
-const perClient = (figures: Record<string, number>, key: keyof typeof AT_HALF) =>
-  ((figures[key] ?? 0) - (figures[AT_HALF[key]] ?? 0)) /
-  ((figures['clients'] ?? 0) - (figures['halfClients'] ?? 0));
+/** Memory per client: what the clients add to a figure (after a forced GC) over the host before them, over N. */
+const perClient = (figures: Record<string, number>, key: keyof typeof BEFORE_CLIENTS) =>
+  ((figures[key] ?? 0) - (figures[BEFORE_CLIENTS[key]] ?? 0)) / (figures['clients'] ?? 1);
 
 /**
- * RSS per client without the young generation's growth between the two points: V8 grows it under load up to
- * its cap (32 MiB) at any N, so over the 125 clients between the points at N = 250 it alone read as 68 KiB
- * "per client". The growth is printed beside the figure.
+ * RSS per client without the young generation's growth: V8 grows it under load up to its cap (32 MiB) at any N
+ * (at N = 250 that alone is 128 KiB per client). The growth is printed beside the figure.
  */
 const rssPerClientOf = (figures: Record<string, number>) =>
   perClient(figures, 'rss') - perClient(figures, 'youngGeneration');
@@ -202,7 +202,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
     );
     const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
     const youngGrowth = (figures: Record<string, number>) =>
-      `${(((figures['youngGeneration'] ?? 0) - (figures['halfYoungGeneration'] ?? 0)) / 2 ** 20).toFixed(1)} MiB`;
+      `${(((figures['youngGeneration'] ?? 0) - (figures['beforeYoungGeneration'] ?? 0)) / 2 ** 20).toFixed(1)} MiB`;
     console.log(
       `       memory/client: rss ${kib(rssPerClient)} (raw ws ${kib(rssPerClientOf(raw))}; young generation grew ` +
         `${youngGrowth(warp)}, raw ${youngGrowth(raw)}, not counted), ` +
