@@ -155,9 +155,12 @@ const BEFORE_CLIENTS = {
   youngGeneration: 'beforeYoungGeneration',
 } as const;
 
-/** Memory per client: what the clients add to a figure (after a forced GC) over the host before them, over N. */
+/** What the clients add to a memory figure (after a forced GC) over the host before them. */
+const added = (figures: Record<string, number>, key: keyof typeof BEFORE_CLIENTS) =>
+  (figures[key] ?? 0) - (figures[BEFORE_CLIENTS[key]] ?? 0);
+
 const perClient = (figures: Record<string, number>, key: keyof typeof BEFORE_CLIENTS) =>
-  ((figures[key] ?? 0) - (figures[BEFORE_CLIENTS[key]] ?? 0)) / (figures['clients'] ?? 1);
+  added(figures, key) / (figures['clients'] ?? 1);
 
 /**
  * RSS per client without the young generation's growth: V8 grows it under load up to its cap (32 MiB) at any N
@@ -202,7 +205,7 @@ export const runHostBench = async (): Promise<Record<string, number | string>> =
     );
     const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
     const youngGrowth = (figures: Record<string, number>) =>
-      `${(((figures['youngGeneration'] ?? 0) - (figures['beforeYoungGeneration'] ?? 0)) / 2 ** 20).toFixed(1)} MiB`;
+      `${(added(figures, 'youngGeneration') / 2 ** 20).toFixed(1)} MiB`;
     console.log(
       `       memory/client: rss ${kib(rssPerClient)} (raw ws ${kib(rssPerClientOf(raw))}; young generation grew ` +
         `${youngGrowth(warp)}, raw ${youngGrowth(raw)}, not counted), ` +
