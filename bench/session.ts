@@ -8,7 +8,8 @@ import { startCluster } from '../streams/demo/local-cluster.js';
  * `npm run bench -- session`: the seed's performance tests. One client plays a busy map (200 entities, a tenth
  * of them moving each tick, 20 Hz) on a P2P host for 60 s, moving every 100 ms. Coordinator, host and VPS are
  * real processes; the client runs here. Reports latency over the newest 100 pings (one every 600 ms) and the
- * average wire bandwidth (in + out). Targets from the seed: latency < MaxLatencyMS (200), bandwidth < 1 MiB/s.
+ * average wire bandwidth (in + out). Targets from the seed: latency < MaxLatencyMS (200), bandwidth < 1 MiB/s; a
+ * clean session has no sync error (the JSON line's `syncErrors`, all types summed).
  */
 const DURATION_MS = 60_000;
 const PING_MS = 600;
@@ -72,6 +73,7 @@ export const runSessionBench = async (): Promise<Record<string, number | string>
       pings: metrics.latency.samples,
       bandwidthBytesPerSec,
       updatesPerSec: Number((updates / seconds).toFixed(1)),
+      syncErrors: Object.values(metrics.syncErrors).reduce((sum, n) => sum + n, 0),
     };
   } finally {
     counting.unsubscribe();

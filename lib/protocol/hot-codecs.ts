@@ -166,8 +166,11 @@ export const MAX_COORDINATE = 0xffff / POSITION_STEPS;
 /** A value in grid steps, as the wire carries it. */
 const steps = (value: number) => Math.round(value * POSITION_STEPS);
 
-/** The nearest value on the wire's grid. */
-export const quantize = (value: number): number => steps(value) / POSITION_STEPS;
+/**
+ * The nearest value on the wire's grid, never -0: a small negative velocity rounds to -0, the wire carries +0, and
+ * the float32 world hash tells them apart, so a -0 kept on the host made every client see a desync.
+ */
+export const quantize = (value: number): number => steps(value) / POSITION_STEPS + 0;
 
 // Which fields an entity update carries. A new entity carries all of them, and only a new entity has KIND.
 const FIELD = { kind: 1, x: 2, y: 4, vx: 8, vy: 16, hp: 32 } as const;

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { type EntityState, quantize } from '../../../lib/protocol/hot-codecs.js';
+import { either } from 'fp-ts';
+import { type DeltaMessage, type EntityState, quantize } from '../../../lib/protocol/hot-codecs.js';
+import { KIND_BYTES, decodePayload, encodePayload } from '../../../lib/protocol/messages.js';
 import {
   DEFAULT_RULES,
   type World,
@@ -65,6 +67,41 @@ describe('world model', () => {
         const b = randomWorld(next, 5);
         const equal = diff(a, b).entities.length === 0 && diff(a, b).removed.length === 0;
         expect(hashWorld(a) === hashWorld(b)).to.equal(equal);
+      }
+    });
+  });
+
+  describe('with values near zero, through the wire', () => {
+    /** A delta as the client gets it: encoded by the host, decoded from its bytes. */
+    const overTheWire = (delta: DeltaMessage): DeltaMessage => {
+      const bytes = encodePayload(delta);
+      const decoded = decodePayload(KIND_BYTES.delta, bytes, 0, bytes.length);
+      if (either.isLeft(decoded) || decoded.right.kind !== 'delta') throw new Error('a delta must decode');
+      return decoded.right;
+    };
+
+    it('should never hold -0: quantize gives +0 for every tiny negative value', () => {
+      for (const value of [-0, -0.001, -0.01, -1 / 64 + 1e-9])
+        expect(Object.is(quantize(value), 0)).to.equal(true);
+    });
+
+    it('should agree on the hash on host and client after every tick of 300 random walks', () => {
+      const next = random(5);
+      for (let n = 0; n < 300; n++) {
+        const walk = { ...rules, seed: Math.floor(next() * 2 ** 31), npcCount: 20, npcSpeed: next() * 3 };
+        let host = addPlayer(createWorld(walk), 'ann', walk);
+        let client = host;
+        for (let tick = 0; tick < 25; tick++) {
+          const before = host;
+          const input = { seq: tick + 1, dx: next() * 0.05 - 0.04, dy: next() * 0.05 - 0.04 };
+          host = step(applyInput(host, 'ann', input, walk).world, walk);
+          const delta = diff(before, host);
+          const received = overTheWire({ kind: 'delta', lastInput: 0, hash: hashWorld(host), ...delta });
+          const rebuilt = applyDelta(client, received);
+          if (rebuilt === null) throw new Error('a delta against its own baseline must apply');
+          client = rebuilt;
+          expect(hashWorld(client), `walk ${n} tick ${host.tick}`).to.equal(received.hash);
+        }
       }
     });
   });
