@@ -12,8 +12,10 @@ import {
   mergeMap,
   of,
   scan,
+  startWith,
   switchMap,
   tap,
+  withLatestFrom,
 } from 'rxjs';
 import type { HeldLease, HostKind, Push, RegisterResult } from '../../lib/coordinator/protocol.js';
 import type { P2PError } from '../../lib/errors.js';
@@ -71,6 +73,21 @@ export const heldLeases = (events$: Observable<HostAgentEvent>): Observable<Held
   events$.pipe(scan(reduceHeldLeases, new Map<string, number>()));
 
 /**
+ * A heartbeat every `intervalMs` on its own clock, carrying the newest load (0 until one is known). Liveness never
+ * waits on load: restarting the timer at each load change (as this once did) sent no heartbeat at all from a host
+ * whose player count changed more than once an interval, and the coordinator declared it dead.
+ */
+export const heartbeatLoads = (
+  load$: Observable<number>,
+  intervalMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<number> =>
+  interval(intervalMs, scheduler).pipe(
+    withLatestFrom(load$.pipe(startWith(0))),
+    map(([, load]) => load),
+  );
+
+/**
  * A host's (or the VPS's) side of the coordinator: registers with a CSR, re-announces the leases it holds,
  * heartbeats with its load, and turns pushes into events. When the coordinator goes away it reconnects with
  * backoff, forever, and registers again with the leases it held (a coordinator restart loses no map). A refused
@@ -101,8 +118,11 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
           }),
         ).pipe(
           mergeMap((result) => {
-            const heartbeats$ = (config.load$ ?? of(0)).pipe(
-              switchMap((load) => interval(config.heartbeatIntervalMs, scheduler).pipe(map(() => load))),
+            const heartbeats$ = heartbeatLoads(
+              config.load$ ?? of(0),
+              config.heartbeatIntervalMs,
+              scheduler,
+            ).pipe(
               tap((load) => rpc.notify({ type: 'heartbeat', load })),
               ignoreElements(),
             );
