@@ -86,6 +86,10 @@ describe('warp-p2p client --json, with every role as a real CLI process', functi
       'reconnects',
       'failovers',
       'lastFailoverMs',
+      'updateJitterMs',
+      'stallMs',
+      'longestStallMs',
+      'reconnectCauses',
     ]);
 
     await cluster.hosts.get('host-1')?.stop('SIGKILL');

@@ -182,7 +182,7 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
   // The newest sync step, status and metrics, read by the restore bundle and the debug commands.
   const syncStep$ = new BehaviorSubject<SyncStep>(initialSync(options.player, syncSettings));
   const statusNow$ = new BehaviorSubject<ConnectionStatus>(DISCONNECTED_STATUS);
-  const metricsNow$ = new BehaviorSubject(emptyMetrics(METRICS_WINDOW_MS));
+  const metricsNow$ = new BehaviorSubject(emptyMetrics(METRICS_WINDOW_MS, network.UpdateIntervalMS));
 
   /** One map: its assignment (or a move to another P2P host) → the link with retries and failover. */
   const mapSession$ = (mapId: string): Observable<StatusEvent> => {
@@ -293,8 +293,11 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
       map((event): MetricEvent => ({ type: 'restored', ms: event.type === 'restored' ? event.ms : null })),
     ),
   ).pipe(
-    scan((state, event) => reduceMetrics(state, event, scheduler.now()), emptyMetrics(METRICS_WINDOW_MS)),
-    startWith(emptyMetrics(METRICS_WINDOW_MS)),
+    scan(
+      (state, event) => reduceMetrics(state, event, scheduler.now()),
+      emptyMetrics(METRICS_WINDOW_MS, network.UpdateIntervalMS),
+    ),
+    startWith(emptyMetrics(METRICS_WINDOW_MS, network.UpdateIntervalMS)),
     shareReplay({ bufferSize: 1, refCount: false }),
   );
   const metrics$ = interval(1000, scheduler).pipe(

@@ -3,8 +3,13 @@ import type { LinkEvent } from './connection-state.js';
 
 /**
  * Client metrics (the seed's NetworkMetrics), derived from what the client's streams carry: pongs give the
- * latency, tick and ping-id gaps the loss, wire events the bandwidth, sync steps the updates and errors.
- * Pure: `reduceMetrics` folds events in, `metricsSnapshot` reads them at a time.
+ * latency, tick and ping-id gaps and late updates the loss, update arrival times the jitter and stalls, wire
+ * events the bandwidth, sync steps the updates and errors. Pure: `reduceMetrics` folds events in at the
+ * scheduler's time, `metricsSnapshot` reads them at a time.
+ *
+ * The channel is TCP (WebSocket): a lost segment is retransmitted, so loss never shows as a missing tick but as
+ * a gap followed by a burst of held-back updates. That is why loss also counts late updates, and why jitter and
+ * stalls are measured from arrival times.
  */
 export type MetricEvent =
   | LinkEvent
@@ -19,12 +24,20 @@ export interface MetricsSnapshot {
     readonly p99Ms: number | null;
     readonly samples: number;
   };
-  /** Missed ticks and unanswered pings, as a share of all expected, over the window. */
+  /** Missed ticks, late updates and unanswered pings, as a share of all expected, over the window. */
   readonly packetLoss: number;
+  /** RFC 3550 interarrival jitter of state updates: |arrival gap − tick gap × tick interval|, smoothed by 1/16. */
+  readonly updateJitterMs: number;
+  /** Time beyond two tick intervals without an update while connected, over the window (at most the window). */
+  readonly stallMs: number;
+  /** The longest such stall that ended in the window or is under way, whole. */
+  readonly longestStallMs: number;
   readonly bandwidthUsage: { readonly inBytesPerSec: number; readonly outBytesPerSec: number };
   readonly stateUpdates: { readonly total: number; readonly perSec: number };
   readonly syncErrors: Readonly<Record<SyncErrorType, number>>;
   readonly reconnects: number;
+  /** Each reconnect and failover by its error's code (a failover without one by its reason, `moved`/`forced`). */
+  readonly reconnectCauses: Readonly<Record<string, number>>;
   readonly failovers: number;
   readonly lastFailoverMs: number | null;
 }
@@ -35,68 +48,100 @@ interface Bucket {
   readonly outBytes: number;
   readonly ticks: number;
   readonly missedTicks: number;
+  readonly lateTicks: number;
   readonly pongs: number;
   readonly lostPings: number;
+  readonly stallMs: number;
+  /** The longest stall that ended in this second (a maximum, not a sum). */
+  readonly longestStallMs: number;
 }
+type Counts = Omit<Bucket, 'second'>;
 
 export interface MetricsState {
   readonly windowMs: number;
+  /** The nominal interval between state updates (`UpdateIntervalMS`): slots, lateness and stalls are in it. */
+  readonly tickMs: number;
   readonly buckets: readonly Bucket[];
   readonly rtts: readonly number[];
   readonly smoothedMs: number | null;
   /** The newest tick seen on this connection, and the newest pong id: the gaps after them are losses. */
   readonly lastTick: number | null;
   readonly lastPongId: number | null;
+  /** When the newest update on this connection arrived; null before the first one and once the link drops. */
+  readonly lastArrival: number | null;
+  /** Updates up to this tick are late when they arrive: their slots passed during the last long gap. */
+  readonly lateThrough: number | null;
+  readonly jitterMs: number;
   readonly updates: number;
   readonly syncErrors: Readonly<Record<SyncErrorType, number>>;
   readonly reconnects: number;
+  readonly reconnectCauses: Readonly<Record<string, number>>;
   readonly failovers: number;
   readonly lastFailoverMs: number | null;
 }
 
 /** Latency percentiles are over this many newest samples (the seed's latency test uses 100 pings). */
 const RTT_SAMPLES = 100;
+/** The seed's UpdateIntervalMS, for callers that do not pass theirs. */
+const DEFAULT_TICK_MS = 50;
 
-export const emptyMetrics = (windowMs: number): MetricsState => ({
+export const emptyMetrics = (windowMs: number, tickMs: number = DEFAULT_TICK_MS): MetricsState => ({
   windowMs,
+  tickMs,
   buckets: [],
   rtts: [],
   smoothedMs: null,
   lastTick: null,
   lastPongId: null,
+  lastArrival: null,
+  lateThrough: null,
+  jitterMs: 0,
   updates: 0,
   syncErrors: { DESYNC: 0, TIMEOUT: 0, CONFLICT: 0 },
   reconnects: 0,
+  reconnectCauses: {},
   failovers: 0,
   lastFailoverMs: null,
 });
 
-const addToBucket = (
-  state: MetricsState,
-  now: number,
-  add: Partial<Omit<Bucket, 'second'>>,
-): MetricsState => {
+const emptyBucket = (second: number): Bucket => ({
+  second,
+  inBytes: 0,
+  outBytes: 0,
+  ticks: 0,
+  missedTicks: 0,
+  lateTicks: 0,
+  pongs: 0,
+  lostPings: 0,
+  stallMs: 0,
+  longestStallMs: 0,
+});
+
+const addToBucket = (state: MetricsState, now: number, add: Partial<Counts>): MetricsState => {
   const second = Math.floor(now / 1000);
   const oldest = second - Math.ceil(state.windowMs / 1000);
   const kept = state.buckets.filter((b) => b.second > oldest);
   const last = kept.at(-1);
-  const current: Bucket =
-    last?.second === second
-      ? last
-      : { second, inBytes: 0, outBytes: 0, ticks: 0, missedTicks: 0, pongs: 0, lostPings: 0 };
-  const updated: Bucket = {
-    ...current,
-    inBytes: current.inBytes + (add.inBytes ?? 0),
-    outBytes: current.outBytes + (add.outBytes ?? 0),
-    ticks: current.ticks + (add.ticks ?? 0),
-    missedTicks: current.missedTicks + (add.missedTicks ?? 0),
-    pongs: current.pongs + (add.pongs ?? 0),
-    lostPings: current.lostPings + (add.lostPings ?? 0),
-  };
+  const current = last?.second === second ? last : emptyBucket(second);
+  const updated: { -readonly [K in keyof Bucket]: Bucket[K] } = { ...current };
+  for (const [key, value] of Object.entries(add) as [keyof Counts, number][]) {
+    updated[key] = key === 'longestStallMs' ? Math.max(updated[key], value) : updated[key] + value;
+  }
   return {
     ...state,
     buckets: last?.second === second ? [...kept.slice(0, -1), updated] : [...kept, updated],
   };
+};
+
+/** The part of the gap since the last update beyond two tick intervals: shorter gaps are ordinary timer jitter. */
+const stallAt = (state: MetricsState, now: number): number =>
+  state.lastArrival === null ? 0 : Math.max(0, now - state.lastArrival - 2 * state.tickMs);
+
+/** The link dropped: a gap still open ends here, since the client showed CONNECTED until now. */
+const endConnection = (state: MetricsState, now: number): MetricsState => {
+  const stall = stallAt(state, now);
+  const ended = { ...state, lastArrival: null, lateThrough: null };
+  return stall === 0 ? ended : addToBucket(ended, now, { stallMs: stall, longestStallMs: stall });
 };
 
 const onPong = (state: MetricsState, id: number, sentAt: number, now: number): MetricsState => {
@@ -110,14 +155,50 @@ const onPong = (state: MetricsState, id: number, sentAt: number, now: number): M
   };
 };
 
-const onTick = (state: MetricsState, tick: number, now: number): MetricsState => {
-  const missed = state.lastTick === null || tick <= state.lastTick ? 0 : tick - state.lastTick - 1;
+/**
+ * A state update for `tick` arrived. Its slot is the previous update's arrival plus the tick difference times
+ * the interval, and it is late when it comes more than one interval after that. After a gap of g ms, the slots
+ * 1 … ⌈g / tickMs⌉ − 2 past the previous tick have all passed by more than an interval: ticks in them that never
+ * come are missed (counted by the tick gap), those that come (now or in the burst behind) are late. The
+ * reference stays the update before the gap, so a lasting rise in latency makes at most one gap's worth late.
+ */
+const onUpdate = (state: MetricsState, tick: number, now: number): MetricsState => {
+  const { lastTick, lastArrival, tickMs } = state;
+  const missed = lastTick === null || tick <= lastTick ? 0 : tick - lastTick - 1;
+  const gap = lastArrival === null ? 0 : now - lastArrival;
+  const overdueSlots = Math.max(0, Math.ceil(gap / tickMs) - 2);
+  // A full state starts a new tick sequence: count its own slot as the first one after the previous update.
+  const lateThrough =
+    overdueSlots === 0
+      ? state.lateThrough
+      : Math.max((lastTick ?? tick - 1) + overdueSlots, state.lateThrough ?? -Infinity);
+  const late = lateThrough !== null && tick <= lateThrough ? 1 : 0;
+  const stall = stallAt(state, now);
+  // RFC 3550 §6.4.1 with the tick as the sender's timestamp: D is how far the arrival gap strays from the ticks'.
+  const jitterMs =
+    lastArrival === null || lastTick === null || tick <= lastTick
+      ? state.jitterMs
+      : state.jitterMs + (Math.abs(gap - (tick - lastTick) * tickMs) - state.jitterMs) / 16;
   return {
-    ...addToBucket(state, now, { ticks: 1, missedTicks: missed }),
-    lastTick: Math.max(tick, state.lastTick ?? tick),
+    ...addToBucket(state, now, {
+      ticks: 1,
+      missedTicks: missed,
+      lateTicks: late,
+      stallMs: stall,
+      longestStallMs: stall,
+    }),
+    lastTick: Math.max(tick, lastTick ?? tick),
+    lastArrival: now,
+    lateThrough,
+    jitterMs,
     updates: state.updates + 1,
   };
 };
+
+const countCause = (state: MetricsState, cause: string): MetricsState => ({
+  ...state,
+  reconnectCauses: { ...state.reconnectCauses, [cause]: (state.reconnectCauses[cause] ?? 0) + 1 },
+});
 
 export const reduceMetrics = (state: MetricsState, event: MetricEvent, now: number): MetricsState => {
   switch (event.type) {
@@ -128,20 +209,26 @@ export const reduceMetrics = (state: MetricsState, event: MetricEvent, now: numb
         event.direction === 'in' ? { inBytes: event.bytes } : { outBytes: event.bytes },
       );
     case 'established':
-      // A new connection numbers its pings from 0 and may start at any tick.
-      return { ...state, lastTick: null, lastPongId: null };
+      // A new connection numbers its pings from 0, may start at any tick, and its timing starts afresh.
+      return { ...state, lastTick: null, lastPongId: null, lastArrival: null, lateThrough: null };
     case 'message': {
       const message = event.message;
       if (message.kind === 'pong') return onPong(state, message.id, message.time, now);
-      if (message.kind === 'delta') return onTick(state, message.tick, now);
-      if (message.kind === 'full_state') return onTick({ ...state, lastTick: null }, message.tick, now);
+      if (message.kind === 'delta') return onUpdate(state, message.tick, now);
+      if (message.kind === 'full_state') return onUpdate({ ...state, lastTick: null }, message.tick, now);
       return state;
     }
+    case 'connecting':
+      return endConnection(state, now);
     case 'retrying':
-    case 'back-to-host':
-      return { ...state, reconnects: state.reconnects + 1 };
-    case 'failing-over':
-      return { ...state, failovers: state.failovers + 1 };
+    case 'back-to-host': {
+      const ended = countCause(endConnection(state, now), event.error.code);
+      return { ...ended, reconnects: ended.reconnects + 1 };
+    }
+    case 'failing-over': {
+      const ended = countCause(endConnection(state, now), event.error?.code ?? event.reason);
+      return { ...ended, failovers: ended.failovers + 1 };
+    }
     case 'restored':
       return { ...state, lastFailoverMs: event.ms };
     case 'sync_error':
@@ -159,15 +246,17 @@ const percentile = (sorted: readonly number[], p: number): number | null =>
     ? null
     : (sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? null);
 
-/** The metrics as of `now`: rates over the buckets inside the window. */
+/** The metrics as of `now`: rates over the buckets inside the window, plus a stall still under way. */
 export const metricsSnapshot = (state: MetricsState, now: number): MetricsSnapshot => {
   const oldest = Math.floor(now / 1000) - Math.ceil(state.windowMs / 1000);
   const inWindow = state.buckets.filter((b) => b.second > oldest);
-  const sum = (field: keyof Omit<Bucket, 'second'>) => inWindow.reduce((total, b) => total + b[field], 0);
+  const sum = (field: keyof Counts) => inWindow.reduce((total, b) => total + b[field], 0);
   // Rates are over the time covered so far, up to the window (a client 3 s old has 3 s of traffic, not 10).
   const covered = inWindow.length === 0 ? 1 : now / 1000 - (inWindow[0]?.second ?? 0);
   const seconds = Math.min(state.windowMs / 1000, Math.max(1, covered));
   const expected = sum('ticks') + sum('missedTicks') + sum('pongs') + sum('lostPings');
+  const lost = sum('missedTicks') + sum('lateTicks') + sum('lostPings');
+  const ongoingStall = stallAt(state, now);
   const sorted = [...state.rtts].sort((a, b) => a - b);
   return {
     latency: {
@@ -176,11 +265,15 @@ export const metricsSnapshot = (state: MetricsState, now: number): MetricsSnapsh
       p99Ms: percentile(sorted, 0.99),
       samples: sorted.length,
     },
-    packetLoss: expected === 0 ? 0 : (sum('missedTicks') + sum('lostPings')) / expected,
+    packetLoss: expected === 0 ? 0 : lost / expected,
+    updateJitterMs: state.jitterMs,
+    stallMs: Math.min(state.windowMs, sum('stallMs') + ongoingStall),
+    longestStallMs: inWindow.reduce((longest, b) => Math.max(longest, b.longestStallMs), ongoingStall),
     bandwidthUsage: { inBytesPerSec: sum('inBytes') / seconds, outBytesPerSec: sum('outBytes') / seconds },
     stateUpdates: { total: state.updates, perSec: sum('ticks') / seconds },
     syncErrors: state.syncErrors,
     reconnects: state.reconnects,
+    reconnectCauses: state.reconnectCauses,
     failovers: state.failovers,
     lastFailoverMs: state.lastFailoverMs,
   };
