@@ -11,7 +11,7 @@ import { createCertificateAuthority, issueLocalHostIdentity } from '../lib/crypt
 import { generateTicketKeys } from '../lib/crypto/tickets.js';
 import { DEFAULT_RULES } from '../lib/world/world.js';
 import type { MapHostEvent } from '../streams/host/map-host.js';
-import type { RestoreEvent } from '../streams/host/map-router.js';
+import { type RestoreEvent, playerGraceMs } from '../streams/host/map-router.js';
 import { type SessionServerEvent, sessionServer$ } from '../streams/host/session-server.js';
 import { sessionSettings } from '../streams/session/settings.js';
 
@@ -179,6 +179,7 @@ if (mode === 'raw') {
       congestedBytes: defaultConfig.P2P_LIMITS.CongestedBytes,
       maxBacklogBytes: defaultConfig.P2P_LIMITS.MaxBacklogBytes,
       maxUnackedTicks: defaultConfig.P2P_LIMITS.MaxUnackedTicks,
+      playerGraceMs: playerGraceMs(defaultConfig),
     },
     maxPendingHandshakes: 100_000,
     mapEvents,

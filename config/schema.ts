@@ -46,6 +46,7 @@ export const SCHEMA = {
     SnapshotRingSize: key(intFromString('an integer from 2 to 4096', 2, 4096), 64),
     RestoreWindowMS: key(NonNegativeIntFromString, 1000),
     UpdateTimeoutMS: key(PositiveIntFromString, 1000),
+    PlayerGraceMS: key(NonNegativeIntFromString, 0),
   },
   P2P_WORLD: {
     NpcCount: key(intFromString('an integer from 0 to 10000', 0, 10_000), 8),

@@ -4,7 +4,8 @@
  *
  * Categories say how a caller reacts: a `data` error drops one frame or message and the stream goes on, a
  * `connection` error ends a connection (retry and failover apply), a `security` error ends it without a retry on
- * the same peer, a `config` error stops start-up.
+ * the same peer, a `credentials` error (an expired ticket) is retried with fresh tickets from the coordinator, an
+ * `ended` error ends the session for good (no retry, no failover), a `config` error stops start-up.
  */
 export const ERROR_CODES = {
   ERR_CONFIG_NOT_FOUND: {
@@ -83,6 +84,10 @@ export const ERROR_CODES = {
     summary: 'a replay rebuilt a world hash or a sync-error timeline that differs from the recording',
   },
   ERR_TOO_MANY_REJECTIONS: { category: 'connection', summary: 'a connection sent too many rejected frames' },
+  ERR_SESSION_REPLACED: {
+    category: 'ended',
+    summary: 'the same player opened another session on the map: this one was closed and does not reconnect',
+  },
   ERR_FORCED_RECONNECT: {
     category: 'connection',
     summary: 'the client dropped its connection on purpose (/p2p reconnect) and reconnects',
@@ -140,7 +145,10 @@ export const ERROR_CODES = {
     category: 'security',
     summary: 'a ticket signature does not verify with the coordinator key',
   },
-  ERR_TICKET_EXPIRED: { category: 'security', summary: 'a ticket has expired' },
+  ERR_TICKET_EXPIRED: {
+    category: 'credentials',
+    summary: 'a ticket has expired: the client gets fresh tickets from the coordinator and connects again',
+  },
   ERR_TICKET_AUDIENCE: { category: 'security', summary: 'a ticket was issued for another host' },
   ERR_TICKET_CLAIMS: {
     category: 'security',
@@ -183,6 +191,14 @@ export const p2pError = (
 /** True for errors that must not be retried against the same peer (DESIGN §4, the seed's SecurityError). */
 export const isSecurityError = (error: unknown): boolean =>
   error instanceof P2PError && error.category === 'security';
+
+/** True for errors that end a session for good: neither retried nor failed over (ERR_SESSION_REPLACED). */
+export const isEndedError = (error: unknown): boolean =>
+  error instanceof P2PError && error.category === 'ended';
+
+/** True for errors that a fresh ticket from the coordinator cures (ERR_TICKET_EXPIRED). */
+export const isStaleCredentials = (error: unknown): boolean =>
+  error instanceof P2PError && error.category === 'credentials';
 
 /** Any thrown value as a P2PError, so streams downstream only ever see coded errors. */
 export const toP2PError = (error: unknown, fallback: ErrorCode = 'ERR_CONNECTION_FAILED'): P2PError =>

@@ -158,7 +158,22 @@ const askForFullState = (state: SyncState, error: SyncError): SyncStep =>
     },
   );
 
-const onFullState = (state: SyncState, message: FullStateMessage): SyncStep => {
+/**
+ * A server that has processed more inputs than this client ever made holds the player's entity from an earlier
+ * session (another process, a restart): it would take every input numbered up to there as done. So the inputs
+ * made so far, none of which it can have applied, are numbered on from its last one and sent again.
+ */
+const continueNumbering = (state: SyncState, lastInput: number): { state: SyncState; resent: Message[] } => {
+  if (lastInput <= state.lastSeq) return { state, resent: [] };
+  const inputs = state.inputs.map((input, n) => ({ ...input, seq: lastInput + 1 + n }));
+  return {
+    state: { ...state, inputs, lastSeq: lastInput + inputs.length },
+    resent: inputs.map(({ seq, tick, dx, dy }) => ({ kind: 'input', seq, tick, dx, dy })),
+  };
+};
+
+const onFullState = (previous: SyncState, message: FullStateMessage): SyncStep => {
+  const { state, resent } = continueNumbering(previous, message.lastInput);
   const replica = applyFullState(state.replica, message);
   // The server's word, not the highest seen: a VPS that restored from an older checkpoint has processed fewer
   // inputs than the lost host had, and the ones between must count as unprocessed again.
@@ -170,7 +185,7 @@ const onFullState = (state: SyncState, message: FullStateMessage): SyncStep => {
     resyncPending: false,
   });
   return step(next, {
-    out: [{ kind: 'ack', tick: message.tick }],
+    out: [{ kind: 'ack', tick: message.tick }, ...resent],
     world: replica.latest,
     verified: replica.latest === null ? null : { tick: message.tick, hash: hashWorld(replica.latest) },
   });

@@ -40,6 +40,11 @@ export interface MapRules {
   readonly maxUnackedTicks: number;
   /** Signs checkpoint bytes with the host certificate key (base64). */
   readonly sign: (bytes: Buffer) => string;
+  /**
+   * Ticks a player's entity (position, last input) waits for it after its connection is gone; 0 or absent: it
+   * goes at once. A player who comes back within them (a reconnect, a network blip) gets the same entity.
+   */
+  readonly awayTicks?: number;
 }
 
 interface ClientView {
@@ -59,6 +64,8 @@ export interface MapState {
   readonly clients: ReadonlyMap<string, ClientView>;
   /** The last checkpoint, whole: what the next one's changes are against. */
   readonly checkpoint: CheckpointMessage | null;
+  /** Players whose connection is gone, with the tick their entity is removed at unless they come back. */
+  readonly away: ReadonlyMap<string, number>;
 }
 
 /** What arrives between ticks; it takes effect at the next tick, in arrival order. */
@@ -84,6 +91,7 @@ export const initialMapState = (world: World): MapState => ({
   history: new Map([[world.tick, world]]),
   clients: new Map(),
   checkpoint: null,
+  away: new Map(),
 });
 
 /**
@@ -172,6 +180,7 @@ export const advanceMap = (
 ): MapStep => {
   let world = state.world;
   const clients = copyMap(state.clients);
+  const away = state.away.size === 0 ? new Map<string, number>() : copyMap(state.away);
   const conflicts: string[] = [];
   const joined = new Set<string>();
   const resync = new Set<string>();
@@ -187,10 +196,16 @@ export const advanceMap = (
   for (const event of events) {
     if (event.type !== 'message') applyRun();
     if (event.type === 'join') {
+      // A player coming back keeps its entity (addPlayer keeps one it has); a second session starts from a
+      // full state, as any new connection does.
+      away.delete(event.player);
+      clients.delete(event.player);
       world = addPlayer(world, event.player, rules.world);
       joined.add(event.player);
     } else if (event.type === 'leave') {
-      world = removePlayer(world, event.player);
+      // The leave takes effect at the tick being made (world.tick + 1); the entity waits awayTicks from there.
+      if ((rules.awayTicks ?? 0) > 0) away.set(event.player, world.tick + 1 + (rules.awayTicks ?? 0));
+      else world = removePlayer(world, event.player);
       clients.delete(event.player);
       joined.delete(event.player);
     } else {
@@ -210,6 +225,11 @@ export const advanceMap = (
   }
   applyRun();
   world = step(world, rules.world);
+  away.forEach((until, player) => {
+    if (until > world.tick) return;
+    world = removePlayer(world, player);
+    away.delete(player);
+  });
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
   const shared = sharedMessages(world, hash);
   const out: Outgoing[] = [];
@@ -259,7 +279,7 @@ export const advanceMap = (
     });
   }
   return {
-    state: { world, history: baselines(state.history, clients, world, rules), clients, checkpoint },
+    state: { world, history: baselines(state.history, clients, world, rules), clients, checkpoint, away },
     out,
     conflicts,
   };

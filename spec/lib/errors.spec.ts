@@ -4,7 +4,9 @@ import { ERROR_CODES, P2PError, isSecurityError, toP2PError } from '../../lib/er
 
 describe('P2PError', () => {
   it('should carry the category of its code', () => {
-    expect(new P2PError('ERR_TICKET_EXPIRED', 'x').category).to.equal('security');
+    expect(new P2PError('ERR_TICKET_SIGNATURE', 'x').category).to.equal('security');
+    expect(new P2PError('ERR_TICKET_EXPIRED', 'x').category).to.equal('credentials');
+    expect(new P2PError('ERR_SESSION_REPLACED', 'x').category).to.equal('ended');
     expect(new P2PError('ERR_FRAME_AUTH', 'x').category).to.equal('data');
   });
 

@@ -22,6 +22,7 @@ export const TEST_WORLD: WorldSettings = {
   maxUnackedTicks: 40,
   congestedBytes: 65_536,
   maxBacklogBytes: 1_048_576,
+  playerGraceMs: 2000,
 };
 
 export interface TestHostServer {

@@ -10,7 +10,7 @@ import {
   throwError,
 } from 'rxjs';
 import type { Assignment } from '../../lib/coordinator/protocol.js';
-import { isSecurityError, p2pError, toP2PError } from '../../lib/errors.js';
+import { isEndedError, isSecurityError, p2pError, toP2PError } from '../../lib/errors.js';
 import type { RestoreMessage } from '../../lib/protocol/control-codecs.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { type FailoverCause, failover } from '../../operators/failover.js';
@@ -51,7 +51,8 @@ const serverOf = (owner: Assignment['owner']): Server => ({ kind: owner.kind, id
  * VPS itself is retried with doubling backoff for ever, each attempt announced as `retrying`, except that a VPS
  * refusing a map the coordinator never moved (ERR_LEASE_REVOKED) sends the client back to the host.
  *
- * Errors only when there is no VPS to fail over to (ERR_NO_HOST) or the VPS fails verification.
+ * Errors when there is no VPS to fail over to (ERR_NO_HOST), when the VPS fails verification, and when a server
+ * ends the session for good (ERR_SESSION_REPLACED: the same player connected again elsewhere).
  */
 export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
   const scheduler = config.scheduler === undefined ? {} : { scheduler: config.scheduler };
@@ -94,7 +95,8 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
         delayMs: config.reconnectDelayMs,
         factor: 2,
         maxDelayMs: config.maxReconnectDelayMs,
-        shouldRetry: (error) => !isSecurityError(error) && (confirmed || !notTheOwner(error)),
+        shouldRetry: (error) =>
+          !isSecurityError(error) && !isEndedError(error) && (confirmed || !notTheOwner(error)),
         retrying: retrying(target.server),
         resetOn: (event) => event.type === 'established',
         ...scheduler,
@@ -132,11 +134,17 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
       retryBackoff({
         count: config.maxRetries,
         delayMs: config.reconnectDelayMs,
+        shouldRetry: (error) => !isSecurityError(error) && !isEndedError(error),
         retrying: retrying(owner.server),
         resetOn: (event) => event.type === 'established',
         ...scheduler,
       }),
-      failover<LinkEvent, LinkEvent, LeaveHost>({ to: toVps, trigger$: config.leave$ }),
+      // A session the host ended on purpose (another session of this player replaced it) ends here.
+      failover<LinkEvent, LinkEvent, LeaveHost>({
+        to: toVps,
+        trigger$: config.leave$,
+        when: (error) => !isEndedError(error),
+      }),
     ),
   );
   // The client gave up on the host by itself, and the VPS says it does not serve the map (ERR_LEASE_REVOKED):

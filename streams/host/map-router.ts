@@ -20,7 +20,18 @@ export interface WorldSettings {
   readonly maxBacklogBytes: number;
   /** A client whose acks trail what it was sent by more than this many ticks gets nothing until it catches up. */
   readonly maxUnackedTicks: number;
+  /** How long a disconnected player's entity waits for it to come back. */
+  readonly playerGraceMs: number;
 }
+
+/**
+ * PlayerGraceMS, or when 0 twice the longest a client tries its host before failing over (TimeoutMS to notice,
+ * then MaxRetries retries ReconnectDelay apart): a client that comes back at all comes back within it.
+ */
+export const playerGraceMs = (config: Config): number =>
+  config.P2P_SYNC.PlayerGraceMS > 0
+    ? config.P2P_SYNC.PlayerGraceMS
+    : 2 * (config.P2P_NETWORK.TimeoutMS + config.P2P_NETWORK.MaxRetries * config.P2P_NETWORK.ReconnectDelay);
 
 /** The world settings from the configuration; the map's size and speeds are the defaults for now. */
 export const worldSettings = (config: Config): WorldSettings => ({
@@ -32,6 +43,7 @@ export const worldSettings = (config: Config): WorldSettings => ({
   congestedBytes: config.P2P_LIMITS.CongestedBytes,
   maxBacklogBytes: config.P2P_LIMITS.MaxBacklogBytes,
   maxUnackedTicks: config.P2P_LIMITS.MaxUnackedTicks,
+  playerGraceMs: playerGraceMs(config),
 });
 
 /** What a restore window did: each bundle's verdict, and the tick the map restarted from (null: empty). */
@@ -135,6 +147,7 @@ export const createMapRouter = (
       checkpointEvery: settings.checkpointEvery,
       historyTicks: settings.historyTicks,
       maxUnackedTicks: settings.maxUnackedTicks,
+      awayTicks: Math.ceil(settings.playerGraceMs / settings.updateIntervalMs),
       sign: (bytes) => sign()(bytes),
     };
     // Each player's backlog is read once per tick, before it runs: who is skipped this tick, and who is past the
@@ -176,11 +189,12 @@ export const createMapRouter = (
     return live;
   };
 
+  /** A second session of a player replaces the first, which is told why (and must not reconnect by itself). */
   const join = (live: LiveMap, player: string, peer: MapPeer) => {
     const previous = live.players.get(player);
     live.players.set(player, peer);
-    if (previous === undefined) live.events.next({ type: 'join', player });
-    else previous.close(p2pError('ERR_CONNECTION_CLOSED', 'the same player connected again'));
+    live.events.next({ type: 'join', player });
+    previous?.close(p2pError('ERR_SESSION_REPLACED', `${player} connected again on another session`));
   };
 
   /** Ends a restore window: the newest valid bundle wins, then everyone who waited joins. */

@@ -1,11 +1,30 @@
 import { Observable, Subject } from 'rxjs';
 import { type ClientOptions, type RawData, WebSocket } from 'ws';
-import { p2pError } from '../../lib/errors.js';
+import { ERROR_CODES, type ErrorCode, type P2PError, p2pError } from '../../lib/errors.js';
 import type { Duplex } from './duplex.js';
 
 /** A ws message's bytes, whatever form ws delivered them in. */
 export const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+
+/**
+ * The error a peer's close means. A server closes with the code of why as the reason (ERR_SESSION_REPLACED,
+ * ERR_LEASE_REVOKED…): those of a connection, ended or credentials kind are taken as given, so the client reacts
+ * to the reason, not to a bare close. Any other reason (a security code a peer has no business claiming, free
+ * text) is a plain ERR_CONNECTION_CLOSED.
+ */
+const TAKEN_FROM_PEER: ReadonlySet<string> = new Set(['connection', 'ended', 'credentials']);
+const closeError = (code: number, reason: string): P2PError => {
+  const coded = reason in ERROR_CODES ? ERROR_CODES[reason as ErrorCode] : undefined;
+  const trusted = coded !== undefined && TAKEN_FROM_PEER.has(coded.category);
+  return p2pError(
+    trusted ? (reason as ErrorCode) : 'ERR_CONNECTION_CLOSED',
+    `peer closed (${code} ${reason})`,
+    {
+      code,
+    },
+  );
+};
 
 /** ws copies its send options, so one object serves every send. */
 const BINARY = { binary: true } as const;
@@ -25,10 +44,7 @@ export const fromWebSocket = (socket: WebSocket): Duplex => {
   );
   socket.on('close', (code: number, reason: Buffer) => {
     if (closedHere) incoming.complete();
-    else
-      incoming.error(
-        p2pError('ERR_CONNECTION_CLOSED', `peer closed (${code} ${reason.toString()})`, { code }),
-      );
+    else incoming.error(closeError(code, reason.toString()));
   });
   return {
     in$: incoming.asObservable(),

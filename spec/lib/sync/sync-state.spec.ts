@@ -185,6 +185,26 @@ describe('sync manager (pure reducer)', () => {
     expect(predictSelf(after.state)).to.deep.include({ x: annOf(host)?.x });
   });
 
+  it("should number its inputs after a full state's last input it never sent (the player's earlier session)", () => {
+    // The host kept the player's entity from a session before this one, with 30 inputs applied.
+    const earlier = [...Array(30).keys()].reduce(
+      (world, n) => applyInput(world, 'ann', { seq: n + 1, dx: 1, dy: 0 }, DEFAULT_RULES).world,
+      joined,
+    );
+    const steps = run([
+      { type: 'connected', certificate: 'PEM' },
+      { type: 'move', dx: 2, dy: 0 },
+      msg(fullState(earlier)),
+      { type: 'move', dx: 2, dy: 0 },
+    ]);
+    // The move made before the full state goes again as 31, and the next one is 32: both count on the host.
+    expect(steps[2]?.out.filter((m) => m.kind === 'input')).to.deep.equal([
+      { kind: 'input', seq: 31, tick: 0, dx: 2, dy: 0 },
+    ]);
+    expect(last(steps).out).to.deep.equal([{ kind: 'input', seq: 32, tick: earlier.tick, dx: 2, dy: 0 }]);
+    expect(predictSelf(last(steps).state)).to.deep.include({ x: (annOf(earlier)?.x ?? 0) + 4 });
+  });
+
   it('should report TIMEOUT and ask for a full state', () => {
     const steps = run([msg(fullState(joined)), { type: 'timeout' }]);
     expect(last(steps).errors.map((e) => e.type)).to.deep.equal(['TIMEOUT']);

@@ -50,3 +50,59 @@ describe('advanceMap history', () => {
     expect(tick([])).to.deep.equal(['ann:delta/9', 'bob:full_state']);
   });
 });
+
+describe('advanceMap with a player who leaves and comes back', () => {
+  const graceRules: MapRules = { ...rules, awayTicks: 5 };
+  const run = (state: MapState, events: Parameters<typeof advanceMap>[1] = []) =>
+    advanceMap(state, events, new Set(), graceRules);
+  const ann = (state: MapState) => state.world.entities.get(state.world.players['ann'] ?? -1);
+  const joined = () => {
+    let state = run(initialMapState(createWorld(DEFAULT_RULES)), [{ type: 'join', player: 'ann' }]).state;
+    for (let seq = 1; seq <= 3; seq++)
+      state = run(state, [
+        { type: 'message', player: 'ann', message: { kind: 'input', seq, tick: 0, dx: 4, dy: 0 } },
+      ]).state;
+    return state;
+  };
+
+  it('should keep its entity, position and last input while it is away, and re-attach it on return', () => {
+    const before = joined();
+    const moved = ann(before);
+    expect(moved?.x).to.equal(512);
+    let state = run(before, [{ type: 'leave', player: 'ann' }]).state;
+    for (let i = 0; i < 3; i++) state = run(state).state;
+    expect(ann(state)).to.include({ id: moved?.id, x: 512 });
+
+    const back = run(state, [{ type: 'join', player: 'ann' }]);
+    expect(ann(back.state)).to.include({ id: moved?.id, x: 512 });
+    const full = back.out.find((o) => o.player === 'ann')?.message;
+    expect(full).to.include({ kind: 'full_state', lastInput: 3 });
+  });
+
+  it('should apply an input re-sent after the return exactly once', () => {
+    let state = run(joined(), [{ type: 'leave', player: 'ann' }]).state;
+    const resent = [2, 3, 4].map((seq) => ({
+      type: 'message' as const,
+      player: 'ann',
+      message: { kind: 'input' as const, seq, tick: 0, dx: 4, dy: 0 },
+    }));
+    state = run(state, [{ type: 'join', player: 'ann' }, ...resent]).state;
+    expect(ann(state)?.x).to.equal(516);
+    expect(state.world.lastInputs['ann']).to.equal(4);
+  });
+
+  it('should remove the entity once the player has been away for awayTicks', () => {
+    let state = run(joined(), [{ type: 'leave', player: 'ann' }]).state;
+    for (let i = 0; i < 4; i++) state = run(state).state;
+    expect(ann(state)).to.not.equal(undefined);
+    state = run(state).state;
+    expect(state.world.players).to.not.have.property('ann');
+  });
+
+  it('should send a second session of the same player a full state (it starts from nothing)', () => {
+    const state = joined();
+    const again = run(state, [{ type: 'join', player: 'ann' }]);
+    expect(again.out.find((o) => o.player === 'ann')?.message.kind).to.equal('full_state');
+    expect(ann(again.state)?.x).to.equal(512);
+  });
+});

@@ -117,26 +117,29 @@ describe('createMapRouter', () => {
     return { value, sent, closed };
   };
 
-  it('should give a congested client no frame and cut one past the backlog cap, leaving the others alone', () => {
+  const settings = {
+    rules: DEFAULT_RULES,
+    updateIntervalMs: 5,
+    hashEvery: 2,
+    checkpointEvery: 1000,
+    historyTicks: 8,
+    maxUnackedTicks: 40,
+    congestedBytes: 100,
+    maxBacklogBytes: 1000,
+    playerGraceMs: 50,
+  };
+  const virtualTime = () => {
     const scheduler = new TestScheduler(() => undefined);
     const runUntil = (frame: number) => {
       scheduler.maxFrames = frame;
       scheduler.flush();
     };
-    const router = createMapRouter(
-      {
-        rules: DEFAULT_RULES,
-        updateIntervalMs: 5,
-        hashEvery: 2,
-        checkpointEvery: 1000,
-        historyTicks: 8,
-        maxUnackedTicks: 40,
-        congestedBytes: 100,
-        maxBacklogBytes: 1000,
-      },
-      () => () => 'AAAA',
-      scheduler,
-    );
+    return { scheduler, runUntil };
+  };
+
+  it('should give a congested client no frame and cut one past the backlog cap, leaving the others alone', () => {
+    const { scheduler, runUntil } = virtualTime();
+    const router = createMapRouter(settings, () => () => 'AAAA', scheduler);
     let backlog = 0;
     const slow = peer(() => backlog);
     const fast = peer(() => 0);
@@ -153,6 +156,21 @@ describe('createMapRouter', () => {
     expect(slow.closed).to.deep.equal(['ERR_SLOW_CLIENT']);
     expect(fast.closed).to.deep.equal([]);
     expect(fast.sent).to.have.length(5);
+    router.close();
+  });
+
+  it('should close the first session of a player who connects again with ERR_SESSION_REPLACED, and start the second from a full state', () => {
+    const { scheduler, runUntil } = virtualTime();
+    const router = createMapRouter(settings, () => () => 'AAAA', scheduler);
+    const first = peer(() => 0);
+    const second = peer(() => 0);
+    const firstSession = router.attach('forest', 1, 'ann', first.value);
+    runUntil(10);
+    router.attach('forest', 1, 'ann', second.value);
+    firstSession.detach(); // what the closed session does next: it must not take the player off the map
+    runUntil(20);
+    expect(first.closed).to.deep.equal(['ERR_SESSION_REPLACED']);
+    expect(second.sent).to.deep.equal(['full_state', 'delta']);
     router.close();
   });
 });
