@@ -1,6 +1,7 @@
 import {
   type KeyLike,
   SignJWT,
+  decodeJwt,
   errors as joseErrors,
   exportSPKI,
   generateKeyPair,
@@ -59,6 +60,23 @@ export const issueTicket = (privateKey: KeyLike, ticket: IssueTicket): Promise<s
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + ticket.validitySeconds)
     .sign(privateKey);
+};
+
+/**
+ * When a ticket was issued and when it expires (milliseconds), read without verifying it: for the client to
+ * schedule its renewal, never to trust it. Null for a token that carries no such claims.
+ */
+export const ticketLifetime = (
+  token: string,
+): { readonly issuedAt: number; readonly expiresAt: number } | null => {
+  try {
+    const { iat, exp } = decodeJwt(token);
+    return typeof iat === 'number' && typeof exp === 'number'
+      ? { issuedAt: iat * 1000, expiresAt: exp * 1000 }
+      : null;
+  } catch {
+    return null;
+  }
 };
 
 const codeFor = (error: unknown): P2PError => {

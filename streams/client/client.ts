@@ -85,6 +85,7 @@ export interface P2PClientDeps {
   readonly coordinator?: (
     maps$: Observable<string>,
     reports$: Observable<HostReport>,
+    renew$: Observable<string>,
   ) => Observable<PlayerAgentEvent>;
   readonly logger?: Logger;
 }
@@ -150,13 +151,14 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
   const forceReconnect = new Subject<void>();
   const forceFailover = new Subject<void>();
   const reports = new Subject<HostReport>();
+  const renewals = new Subject<string>();
   const debugSwitch = new Subject<boolean>();
   const outbox = new Subject<Message>();
   const stop = new Subject<void>();
 
   const agent$ = (
     deps.coordinator ??
-    ((maps$, reports$) =>
+    ((maps$, reports$, renew$) =>
       playerAgent$(
         {
           coordinatorUrl: options.coordinatorUrl,
@@ -165,11 +167,12 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
           reconnectDelayMs: network.ReconnectDelay,
           maxReconnectDelayMs,
           reports$,
+          renew$,
           ...onScheduler,
         },
         maps$,
       ))
-  )(maps, reports).pipe(takeUntil(stop), share());
+  )(maps, reports, renewals).pipe(takeUntil(stop), share());
   const ca$ = agent$.pipe(
     mergeMap((event) => (event.type === 'logged-in' ? [event.caCertificate] : [])),
     shareReplay({ bufferSize: 1, refCount: false }),
@@ -192,9 +195,12 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
         forMap$.pipe(mergeMap((event) => (event.type === 'map.moved' ? movedToVps(ca)(event) : []))),
         forceFailover.pipe(map((): LeaveHost => ({ reason: 'forced' }))),
       );
+    // A renewed assignment under the same epoch only brings fresh tickets (tickets$ below): the link goes on. One
+    // under a newer epoch names the owner now (it moved while this client did not hear): the link follows it.
     const assignments$ = forMap$.pipe(
       scan((current: Assignment | null, event): Assignment | null => {
-        if (event.type === 'assigned') return current ?? event.assignment;
+        if (event.type === 'assigned')
+          return current === null || event.assignment.epoch > current.epoch ? event.assignment : current;
         if (
           event.type === 'map.moved' &&
           current !== null &&
@@ -206,6 +212,19 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
       }, null),
       distinctUntilChanged(),
       filter((assignment): assignment is Assignment => assignment !== null),
+    );
+    const tickets$ = forMap$.pipe(
+      scan((tickets: ReadonlyMap<string, string>, event) => {
+        const next = new Map(tickets);
+        if (event.type === 'assigned') {
+          next.set(event.assignment.owner.id, event.assignment.ticket);
+          if (event.assignment.vps !== null) next.set(event.assignment.vps.id, event.assignment.vps.ticket);
+        } else if (event.type === 'map.moved' && event.owner !== null && event.ticket !== null)
+          next.set(event.owner.id, event.ticket);
+        return next;
+      }, new Map<string, string>()),
+      startWith(new Map<string, string>()),
+      shareReplay({ bufferSize: 1, refCount: true }),
     );
     const failures$ = forMap$.pipe(
       mergeMap((event): StatusEvent[] =>
@@ -219,6 +238,9 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
           assignment,
           ca,
           connect,
+          tickets$,
+          renew: () => renewals.next(mapId),
+          renewTimeoutMs: network.TimeoutMS,
           outbox$: outbox,
           bundle: () => restoreBundle(syncStep$.value.state),
           maxRetries: network.MaxRetries,
@@ -234,7 +256,8 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
         ),
       ),
     );
-    return merge(failures$, links$);
+    // tickets$ runs for as long as the map does, so no renewal is missed between connections.
+    return merge(tickets$.pipe(ignoreElements()), failures$, links$);
   };
 
   const link$: Observable<StatusEvent> = maps.pipe(

@@ -2,15 +2,21 @@ import {
   EMPTY,
   type Observable,
   type SchedulerLike,
+  catchError,
   concat,
   defer,
+  filter,
+  map,
   mergeMap,
   mergeWith,
   of,
+  switchMap,
+  take,
   throwError,
+  timeout,
 } from 'rxjs';
 import type { Assignment } from '../../lib/coordinator/protocol.js';
-import { isEndedError, isSecurityError, p2pError, toP2PError } from '../../lib/errors.js';
+import { isEndedError, isSecurityError, isStaleCredentials, p2pError, toP2PError } from '../../lib/errors.js';
 import type { RestoreMessage } from '../../lib/protocol/control-codecs.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import { type FailoverCause, failover } from '../../operators/failover.js';
@@ -26,6 +32,12 @@ export interface MapLinkConfig {
   /** The coordinator's CA (PEM), from the login. */
   readonly ca: string;
   readonly connect: Connector;
+  /** The newest ticket for each server (by id): a connection takes the one current when it starts. */
+  readonly tickets$: Observable<ReadonlyMap<string, string>>;
+  /** Asks the coordinator for fresh tickets (after one was refused as expired). */
+  readonly renew: () => void;
+  /** How long to wait for fresh tickets before giving the refusal to the retries. */
+  readonly renewTimeoutMs: number;
   /** Inputs, acks and resync requests for whichever server is connected. */
   readonly outbox$: Observable<Message>;
   /** The restore bundle as of now (taken on each VPS connection), or null. */
@@ -51,15 +63,45 @@ const serverOf = (owner: Assignment['owner']): Server => ({ kind: owner.kind, id
  * VPS itself is retried with doubling backoff for ever, each attempt announced as `retrying`, except that a VPS
  * refusing a map the coordinator never moved (ERR_LEASE_REVOKED) sends the client back to the host.
  *
+ * Each connection takes the newest ticket for its server. One refused as expired (ERR_TICKET_EXPIRED) is not the
+ * server's fault: the link asks for fresh tickets, waits for them, and connects again with no retry spent.
+ *
  * Errors when there is no VPS to fail over to (ERR_NO_HOST), when the VPS fails verification, and when a server
  * ends the session for good (ERR_SESSION_REPLACED: the same player connected again elsewhere).
  */
 export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
   const scheduler = config.scheduler === undefined ? {} : { scheduler: config.scheduler };
+  const ticketOf = (target: Target) =>
+    config.tickets$.pipe(map((tickets) => tickets.get(target.server.id) ?? target.ticket));
+  const connectWith = (target: Target, outbox$: Observable<Message>) =>
+    ticketOf(target).pipe(
+      take(1),
+      switchMap((used) =>
+        config
+          .connect({ ...target, ticket: used }, outbox$)
+          .pipe(
+            catchError((error: unknown) =>
+              isStaleCredentials(error)
+                ? withFreshTicket(target, outbox$, used, error)
+                : throwError(() => error),
+            ),
+          ),
+      ),
+    );
+  const withFreshTicket = (target: Target, outbox$: Observable<Message>, used: string, refusal: unknown) =>
+    defer(() => {
+      config.renew();
+      return ticketOf(target).pipe(
+        filter((ticket) => ticket !== used),
+        take(1),
+        timeout({ first: config.renewTimeoutMs, with: () => throwError(() => refusal), ...scheduler }),
+        switchMap((ticket) => config.connect({ ...target, ticket }, outbox$)),
+      );
+    });
   const attempt = (target: Target, outbox$: Observable<Message>): Observable<LinkEvent> =>
     concat(
       of<LinkEvent>({ type: 'connecting', server: target.server }),
-      defer(() => config.connect(target, outbox$)),
+      defer(() => connectWith(target, outbox$)),
     ).pipe(
       mergeWith(
         config.reconnect$.pipe(

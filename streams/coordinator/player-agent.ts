@@ -2,6 +2,7 @@ import {
   EMPTY,
   type Observable,
   type SchedulerLike,
+  asyncScheduler,
   catchError,
   concat,
   defer,
@@ -16,9 +17,12 @@ import {
   shareReplay,
   startWith,
   switchMap,
+  timer,
+  expand,
 } from 'rxjs';
 import type { Assignment, LoginResult, Owner } from '../../lib/coordinator/protocol.js';
 import { type P2PError, toP2PError } from '../../lib/errors.js';
+import { ticketLifetime } from '../../lib/crypto/tickets.js';
 import { reconnectToCoordinator } from './reconnect.js';
 import { connectRpc } from './rpc.js';
 
@@ -32,6 +36,8 @@ export interface PlayerAgentConfig {
   readonly latencies?: () => Readonly<Record<string, number>>;
   /** Hosts that failed verification, told to the coordinator (best effort: a report while it is away is dropped). */
   readonly reports$?: Observable<HostReport>;
+  /** Maps whose tickets were refused as expired: asked for again at once (fresh tickets, or the current owner). */
+  readonly renew$?: Observable<string>;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -54,17 +60,30 @@ export type PlayerAgentEvent =
     }
   | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
 
+/** Half of what is left of the assignment's owner ticket's validity (at least a second). */
+const renewalDelay = (assignment: Assignment, scheduler: SchedulerLike): number => {
+  const lifetime = ticketLifetime(assignment.ticket);
+  if (lifetime === null) return MAX_RENEWAL_MS;
+  return Math.min(MAX_RENEWAL_MS, Math.max(1000, (lifetime.expiresAt - scheduler.now()) / 2));
+};
+/** Renewal timers stay within what a JavaScript timer can hold. */
+const MAX_RENEWAL_MS = 2 ** 31 - 1;
+
 /**
  * A player's side of the coordinator: logs in, asks for every map that `maps$` names, and turns pushes into
  * events. When the coordinator goes away it reconnects with backoff, logs in again and asks again for every
  * map asked for so far, which resubscribes it to their pushes. A refused login is a security error: the stream
  * errors instead of retrying. A refused assign is an `assign-failed` event; the stream goes on.
+ *
+ * Tickets renew: each map is asked for again halfway through its tickets' validity, and at once when `renew$`
+ * names it. The answer is a new `assigned` event (the same owner with fresh tickets, or a new owner).
  */
 export const playerAgent$ = (
   config: PlayerAgentConfig,
   maps$: Observable<string>,
 ): Observable<PlayerAgentEvent> =>
   defer(() => {
+    const scheduler = config.scheduler ?? asyncScheduler;
     // Every map asked for so far; a new connection starts by asking for all of them again.
     const requested$ = maps$.pipe(
       scan((maps: ReadonlySet<string>, mapId) => new Set([...maps, mapId]), new Set<string>()),
@@ -79,7 +98,7 @@ export const playerAgent$ = (
 
     const session$ = connectRpc(config.coordinatorUrl).pipe(
       switchMap((rpc) => {
-        const assign = (mapId: string) =>
+        const assign = (mapId: string): Observable<PlayerAgentEvent> =>
           from(rpc.request<Assignment>({ type: 'assign', map: mapId, latencies: config.latencies?.() })).pipe(
             map((assignment): PlayerAgentEvent => ({ type: 'assigned', assignment })),
             catchError((error: unknown) => {
@@ -115,7 +134,19 @@ export const playerAgent$ = (
             ),
           ),
         );
-        return concat(login$, merge(pushes$, reports$, newMaps$.pipe(mergeMap(assign))));
+        // Each answer schedules the next ask, halfway to its ticket's expiry (the coordinator's clock decides).
+        const renewed = (mapId: string) =>
+          assign(mapId).pipe(
+            expand((event) =>
+              event.type === 'assigned'
+                ? timer(renewalDelay(event.assignment, scheduler), scheduler).pipe(
+                    switchMap(() => assign(mapId)),
+                  )
+                : EMPTY,
+            ),
+          );
+        const asked$ = (config.renew$ ?? EMPTY).pipe(mergeMap(assign));
+        return concat(login$, merge(pushes$, reports$, asked$, newMaps$.pipe(mergeMap(renewed))));
       }),
     );
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type Observable, map } from 'rxjs';
+import { type Observable, map, merge, mergeMap } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { Assignment } from '../../../lib/coordinator/protocol.js';
 import { P2PError } from '../../../lib/errors.js';
@@ -71,6 +71,10 @@ interface Scenario {
   /** One marble per connection attempt, by server id (the last repeats); `#` is `errors[server]`. */
   readonly scripts: Readonly<Record<string, readonly string[]>>;
   readonly errors?: Readonly<Record<string, P2PError>>;
+  /** Tickets the servers refuse from a virtual time on, with the error (an expired ticket, say). */
+  readonly refused?: Readonly<Record<string, readonly [number, P2PError]>>;
+  /** What the coordinator answers when the client asks for its map again (fresh tickets). */
+  readonly renewed?: PlayerAgentEvent;
   /** What to do at which virtual time. */
   readonly at?: readonly (readonly [number, (client: ReturnType<typeof createP2PClient>) => void])[];
 }
@@ -90,6 +94,8 @@ const run = (
   const scheduler = testScheduler();
   scheduler.run((helpers) => {
     const connect: Connector = (target) => {
+      const [from, refusal] = scenario.refused?.[target.ticket] ?? [Infinity, null];
+      if (scheduler.now() >= from) return helpers.cold('-#', {}, refusal);
       const id = target.server.id;
       const n = (attempts[id] = (attempts[id] ?? 0) + 1);
       const scripts = scenario.scripts[id] ?? ['-'];
@@ -104,9 +110,13 @@ const run = (
       {
         scheduler,
         connect,
-        coordinator: (_maps$, reports$) => {
+        coordinator: (_maps$, reports$, renew$) => {
           reports$.subscribe((r) => reports.push(r));
-          return helpers.cold(scenario.agent ?? 'l 9ms a', AGENT);
+          const renewed = scenario.renewed;
+          return merge(
+            helpers.cold(scenario.agent ?? 'l 9ms a', AGENT),
+            renew$.pipe(mergeMap(() => (renewed === undefined ? [] : [renewed]))),
+          );
         },
       },
     );
@@ -147,6 +157,21 @@ describe('client connection state machine (marbles, virtual time)', () => {
       to: 'vps-1',
       code: 'ERR_HANDSHAKE_SIGNATURE',
     });
+  });
+
+  it('should get fresh tickets and connect again when its ticket has expired, with no failover and no report', () => {
+    const expired = new P2PError('ERR_TICKET_EXPIRED', 'host refused: ticket has expired');
+    const { attempts, reports, events } = run(
+      {
+        scripts: { 'host-1': ['-o-e 20ms #', '-o-e'] },
+        refused: { 't-host': [500, expired] },
+        renewed: { type: 'assigned', assignment: { ...assignment, ticket: 't-host-2' } },
+      },
+      (state$, { expectObservable }) => expectObservable(state$, window).toBe('dc 8ms ha-C 20ms R 1003ms C'),
+    );
+    expect(attempts).to.deep.equal({ 'host-1': 2 });
+    expect(reports).to.deep.equal([]);
+    expect(events.filter((e) => e.type === 'failover')).to.deep.equal([]);
   });
 
   it('should go RECONNECTING on a lost socket and back to CONNECTED when a retry works', () => {
