@@ -1,0 +1,44 @@
+/**
+ * What the client runner (`client-runner.ts`, a child process in the lab's clients namespace) and the specs say to
+ * each other: commands as JSON lines on its stdin, reports and events as JSON lines on its stdout.
+ */
+
+export type FleetCommand =
+  /** A new library client for `player` that loads `map`. */
+  | { readonly cmd: 'join'; readonly player: string; readonly password: string; readonly map: string }
+  /** Every client marks where its entity is, then moves one step toward the map's middle every `everyMs`. */
+  | { readonly cmd: 'walk'; readonly everyMs: number }
+  | { readonly cmd: 'halt' }
+  | { readonly cmd: 'report'; readonly id: number }
+  /** Disconnects every client, prints `bye` and exits. */
+  | { readonly cmd: 'quit' };
+
+/** One client as the runner sees it (its streams' latest values and everything it did). */
+export interface ClientReport {
+  readonly player: string;
+  readonly map: string;
+  readonly state: string | null;
+  readonly server: { readonly kind: string; readonly id: string } | null;
+  readonly statusMap: string | null;
+  /** The player's entity in the authoritative world, and that world's tick. */
+  readonly entity: { readonly id: number; readonly x: number; readonly y: number } | null;
+  readonly tick: number | null;
+  /** The newest world hashes this client computed (`hashWorld`), oldest first: [tick, hash]. */
+  readonly hashes: readonly (readonly [number, string])[];
+  /** Where the entity was when walking began, and its id then. */
+  readonly start: { readonly id: number; readonly x: number; readonly y: number } | null;
+  /** The sum of every move made since `walk`. */
+  readonly moved: { readonly dx: number; readonly dy: number; readonly count: number };
+  /** Every state the client went through, as `STATE server-id`. */
+  readonly states: readonly string[];
+  readonly syncErrors: readonly { readonly type: string; readonly tick: number; readonly detail: string }[];
+  readonly failovers: number;
+  readonly restored: number;
+  readonly errors: readonly string[];
+}
+
+export type FleetOutput =
+  | { readonly type: 'ready' }
+  | { readonly type: 'event'; readonly player: string; readonly at: number; readonly event: unknown }
+  | { readonly type: 'report'; readonly id: number; readonly clients: readonly ClientReport[] }
+  | { readonly type: 'bye' };
