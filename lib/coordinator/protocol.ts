@@ -131,6 +131,8 @@ export type Push =
       readonly restore: boolean;
       /** The owner before this one, whose checkpoints a restore must be signed by. */
       readonly from: string | null;
+      /** The epoch `from` held the map under: the epoch of the checkpoints a restore takes. */
+      readonly fromEpoch: number | null;
     }
   | { readonly push: 'lease.revoked'; readonly map: string; readonly epoch: number };
 

@@ -19,6 +19,8 @@ export interface RestoreExpectations {
   readonly epoch: number;
   /** The host that owned the map before: only its signature counts. */
   readonly previousOwner: string;
+  /** The epoch it held the map under (default `epoch - 1`; more ownerless epochs may have come between). */
+  readonly previousEpoch?: number;
   readonly now: number;
 }
 
@@ -49,9 +51,10 @@ export const verifyBundle = (
       p2pError('ERR_RESTORE_MISMATCH', `bundle is for map ${checkpoint.map}, not ${expected.map}`),
     );
   }
-  if (checkpoint.epoch !== expected.epoch - 1) {
+  const previousEpoch = expected.previousEpoch ?? expected.epoch - 1;
+  if (checkpoint.epoch !== previousEpoch) {
     return either.left(
-      p2pError('ERR_RESTORE_EPOCH', `bundle epoch ${checkpoint.epoch}, expected ${expected.epoch - 1}`),
+      p2pError('ERR_RESTORE_EPOCH', `bundle epoch ${checkpoint.epoch}, expected ${previousEpoch}`),
     );
   }
   const snapshot = worldFromSnapshot({

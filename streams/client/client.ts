@@ -23,6 +23,7 @@ import {
   startWith,
   switchMap,
   takeUntil,
+  tap,
   withLatestFrom,
 } from 'rxjs';
 import { defaultConfig } from '../../config/load-config.js';
@@ -197,21 +198,35 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
       );
     // A renewed assignment under the same epoch only brings fresh tickets (tickets$ below): the link goes on. One
     // under a newer epoch names the owner now (it moved while this client did not hear): the link follows it.
+    // Any owner after the first this client was given took the map over from another (it restores from bundles).
+    type Owned = { readonly assignment: Assignment; readonly takenOver: boolean };
     const assignments$ = forMap$.pipe(
-      scan((current: Assignment | null, event): Assignment | null => {
-        if (event.type === 'assigned')
-          return current === null || event.assignment.epoch > current.epoch ? event.assignment : current;
+      scan((current: Owned | null, event): Owned | null => {
+        if (event.type === 'assigned') {
+          if (current === null) return { assignment: event.assignment, takenOver: false };
+          return event.assignment.epoch > current.assignment.epoch
+            ? { assignment: event.assignment, takenOver: true }
+            : current;
+        }
         if (
           event.type === 'map.moved' &&
           current !== null &&
           event.owner?.kind === 'p2p' &&
           event.ticket !== null
         )
-          return { ...current, epoch: event.epoch, owner: event.owner, ticket: event.ticket };
+          return {
+            assignment: {
+              ...current.assignment,
+              epoch: event.epoch,
+              owner: event.owner,
+              ticket: event.ticket,
+            },
+            takenOver: true,
+          };
         return current;
       }, null),
       distinctUntilChanged(),
-      filter((assignment): assignment is Assignment => assignment !== null),
+      filter((owned): owned is Owned => owned !== null),
     );
     const tickets$ = forMap$.pipe(
       scan((tickets: ReadonlyMap<string, string>, event) => {
@@ -233,10 +248,11 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
     );
     const links$ = assignments$.pipe(
       withLatestFrom(ca$),
-      switchMap(([assignment, ca]) =>
+      switchMap(([{ assignment, takenOver }, ca]) =>
         mapLink$({
           assignment,
           ca,
+          takenOver,
           connect,
           tickets$,
           renew: () => renewals.next(mapId),
@@ -255,9 +271,17 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
           ),
         ),
       ),
+      share(),
+    );
+    // A VPS that does not answer may be gone for good: each retry asks the coordinator who owns the map now, and a
+    // newer owner in the answer moves the link (assignments$), instead of retrying a dead server forever.
+    const askOwner$ = links$.pipe(
+      filter((event) => event.type === 'retrying' && event.server.kind === 'vps'),
+      tap(() => renewals.next(mapId)),
+      ignoreElements(),
     );
     // tickets$ runs for as long as the map does, so no renewal is missed between connections.
-    return merge(tickets$.pipe(ignoreElements()), failures$, links$);
+    return merge(tickets$.pipe(ignoreElements()), askOwner$, failures$, links$);
   };
 
   const link$: Observable<StatusEvent> = maps.pipe(

@@ -29,6 +29,8 @@ export type LeaveHost = { readonly reason: 'moved'; readonly target: Target } | 
 
 export interface MapLinkConfig {
   readonly assignment: Assignment;
+  /** The map moved to this owner from another: it restores the world from the bundles its players bring. */
+  readonly takenOver?: boolean;
   /** The coordinator's CA (PEM), from the login. */
   readonly ca: string;
   readonly connect: Connector;
@@ -150,8 +152,9 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
     ticket: config.assignment.ticket,
     ca: config.ca,
   };
-  // A map the VPS owns already: nothing to fail over to, and no bundle (the VPS restored it from others').
-  if (owner.server.kind === 'vps') return onVps(owner, false, true);
+  // A map the VPS owns already: nothing to fail over to. It restores from bundles only when it took the map over
+  // from someone this client played with (the VPS before it died, say).
+  if (owner.server.kind === 'vps') return onVps(owner, config.takenOver === true, true);
 
   const toVps = (cause: FailoverCause<LeaveHost>): Observable<LinkEvent> => {
     const target =
@@ -171,8 +174,13 @@ export const mapLink$ = (config: MapLinkConfig): Observable<LinkEvent> => {
     );
   };
 
+  // A host that took the map over restores it from its players' bundles, as the VPS does.
+  const hostOutbox$ = defer(() => {
+    const bundle = config.takenOver === true ? config.bundle() : null;
+    return bundle === null ? config.outbox$ : concat(of(bundle), config.outbox$);
+  });
   const viaHost$ = defer(() =>
-    attempt(owner, config.outbox$).pipe(
+    attempt(owner, hostOutbox$).pipe(
       retryBackoff({
         count: config.maxRetries,
         delayMs: config.reconnectDelayMs,

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   EMPTY,
-  type Observable,
+  Observable,
   type SchedulerLike,
   Subject,
   asyncScheduler,
@@ -15,7 +15,9 @@ import {
   merge,
   mergeMap,
   race,
+  retry,
   switchMap,
+  throwError,
   take,
   timer,
 } from 'rxjs';
@@ -42,7 +44,16 @@ import type { Accounts } from './accounts.js';
 import type { Authority } from './authority.js';
 import { pickHost } from './placement.js';
 import { createSerialQueue } from './serial-queue.js';
-import type { CoordinatorStore, HostRecord, Lease } from './store.js';
+import { type CoordinatorStore, type HostRecord, type Lease, nextLease } from './store.js';
+
+/** Emits once the I/O already queued has been read: setImmediate runs after the event loop's poll phase. */
+const afterPendingIo$ = new Observable<void>((subscriber) => {
+  const handle = setImmediate(() => {
+    subscriber.next();
+    subscriber.complete();
+  });
+  return () => clearImmediate(handle);
+});
 
 /** One control connection (a player or a host), as the transport hands it over. */
 export interface Connection {
@@ -62,6 +73,8 @@ export interface CoordinatorDeps {
   readonly serviceKey: string | null;
   readonly config: Config;
   readonly scheduler?: SchedulerLike;
+  /** Emits once after the I/O queued now has been read (setImmediate); specs in virtual time pass `of(0)`. */
+  readonly nextIoTurn$?: Observable<unknown>;
 }
 
 /** What the coordinator did, for logs and tests. */
@@ -126,6 +139,7 @@ export const runCoordinator = (
   defer(() => {
     const { store, authority, config } = deps;
     const scheduler = deps.scheduler ?? asyncScheduler;
+    const nextIoTurn$ = deps.nextIoTurn$ ?? afterPendingIo$;
     const settings = config.P2P_COORDINATOR;
     const serial = createSerialQueue();
     const events$ = new Subject<CoordinatorEvent>();
@@ -150,32 +164,66 @@ export const runCoordinator = (
 
     // ---- moves ------------------------------------------------------------------------------------------------
 
-    /** Moves a lease off its owner to the VPS (or to nobody) under epoch + 1, telling everyone concerned. */
-    const moveLease = async (lease: Lease, hosts: readonly HostRecord[]) => {
-      const vps = liveVps(hosts, lease.owner ?? undefined);
-      const epoch = lease.epoch + 1;
-      await store.putLease({ map: lease.map, owner: vps?.id ?? null, epoch });
-      if (vps !== undefined)
-        pushToHost(vps.id, {
+    /**
+     * Grants `map` to `owner` (or to nobody) under the next epoch: the new owner is told whose checkpoints to
+     * restore from (the last owner that held it, whatever came between), and so is the store, durably, before
+     * anyone hears of it: an epoch once granted is never granted again.
+     */
+    const grant = async (lease: Lease | undefined, map: string, owner: HostRecord | undefined) => {
+      const next = nextLease(lease, map, owner?.id ?? null);
+      await store.putLease(next);
+      if (owner !== undefined)
+        pushToHost(owner.id, {
           push: 'lease.granted',
-          map: lease.map,
-          epoch,
-          restore: true,
-          from: lease.owner,
+          map,
+          epoch: next.epoch,
+          restore: next.previous != null,
+          from: next.previous?.owner ?? null,
+          fromEpoch: next.previous?.epoch ?? null,
         });
-      events$.next({ event: 'map.moved', map: lease.map, from: lease.owner, to: vps?.id ?? null, epoch });
+      return next;
+    };
+
+    /** Where a map goes when its owner is lost: the VPS (another one, if the VPS was lost), else a P2P host. */
+    const fallbackOwner = (hosts: readonly HostRecord[], map: string, lost: string | null) =>
+      liveVps(hosts, lost ?? undefined) ??
+      (config.P2P_NETWORK.EnableP2P
+        ? pickHost(
+            hosts.filter((h) => h.id !== lost),
+            map,
+          )
+        : undefined);
+
+    /** Moves a lease off its owner (to the fallback, or to nobody) under epoch + 1, telling everyone concerned. */
+    const moveLease = async (lease: Lease, hosts: readonly HostRecord[]) => {
+      const target = fallbackOwner(hosts, lease.map, lease.owner);
+      const { epoch } = await grant(lease, lease.map, target);
+      events$.next({ event: 'map.moved', map: lease.map, from: lease.owner, to: target?.id ?? null, epoch });
       for (const connectionId of await store.subscribers(lease.map)) {
         const peer = peers.get(connectionId);
         if (peer?.player == null) continue;
-        const ticket = vps === undefined ? null : await ticketFor(peer.player, lease.map, vps.id, epoch);
+        const ticket =
+          target === undefined ? null : await ticketFor(peer.player, lease.map, target.id, epoch);
         peer.connection.send({
           push: 'map.moved',
           map: lease.map,
           epoch,
-          owner: vps === undefined ? null : ownerOf(vps),
+          owner: target === undefined ? null : ownerOf(target),
           ticket,
         });
       }
+    };
+
+    /**
+     * Maps left without an owner (their owner died when no one could take them) that a live server can take now:
+     * moved to it, and their clients told. Runs whenever a server registers, so no map waits for a new player to
+     * ask for it while a host or VPS that can serve it is alive.
+     */
+    const placeOrphans = async () => {
+      const hosts = await store.listHosts();
+      for (const lease of await store.listLeases())
+        if (lease.owner === null && fallbackOwner(hosts, lease.map, null) !== undefined)
+          await moveLease(lease, hosts);
     };
 
     const hostLost = (hostId: string, connectionId: string, reason: string) =>
@@ -246,15 +294,7 @@ export const runCoordinator = (
             vps;
           if (owner === undefined)
             throw p2pError('ERR_NO_HOST', `no live host or VPS can serve map ${request.map}`);
-          epoch += 1;
-          await store.putLease({ map: request.map, owner: owner.id, epoch });
-          pushToHost(owner.id, {
-            push: 'lease.granted',
-            map: request.map,
-            epoch,
-            restore: lease !== undefined,
-            from: lease?.owner ?? null,
-          });
+          epoch = (await grant(lease, request.map, owner)).epoch;
         }
         await store.subscribe(request.map, peer.connection.id);
         events$.next({ event: 'map.assigned', map: request.map, owner: owner.id, epoch, player });
@@ -292,7 +332,7 @@ export const runCoordinator = (
             pushToHost(lease.owner, { push: 'lease.revoked', map, epoch: lease.epoch });
             events$.next({ event: 'lease.revoked', map, hostId: lease.owner, epoch: lease.epoch });
           }
-          await store.putLease({ map, owner: hostId, epoch });
+          await store.putLease({ ...lease, map, owner: hostId, epoch });
           kept.push({ map, epoch });
         } else {
           revoked.push({ map, epoch });
@@ -341,9 +381,12 @@ export const runCoordinator = (
           alive: true,
           connection: peer.connection.id,
         });
-        return reconcileLeases(request.hostId, request.leases);
+        // Pushes from here on reach it (its agent keeps the ones that come before this answer).
+        peer.host = request.hostId;
+        const reconciled = await reconcileLeases(request.hostId, request.leases);
+        await placeOrphans();
+        return reconciled;
       });
-      peer.host = request.hostId;
       peer.heartbeats.next();
       for (const lease of revoked) peer.connection.send({ push: 'lease.revoked', ...lease });
       events$.next({
@@ -442,6 +485,13 @@ export const runCoordinator = (
           switchMap(() =>
             peer.heartbeats.pipe(heartbeatTimeout({ timeoutMs: settings.HeartbeatTimeoutMS, scheduler })),
           ),
+          // The verdict waits one turn of I/O: a coordinator that was itself frozen (SIGSTOP, a swapped-out VM)
+          // runs its overdue timers before it reads the heartbeats queued on its sockets meanwhile, and would
+          // declare every host dead. A heartbeat read in that turn keeps the host alive and the watch going.
+          retry({
+            delay: (error: unknown) =>
+              race(peer.heartbeats.pipe(take(1)), nextIoTurn$.pipe(mergeMap(() => throwError(() => error)))),
+          }),
         )
         .subscribe({
           error: () => {

@@ -4,7 +4,10 @@ import {
   asyncScheduler,
   defer,
   filter,
+  finalize,
   from,
+  connectable,
+  ReplaySubject,
   ignoreElements,
   interval,
   map,
@@ -51,9 +54,13 @@ export type HostAgentEvent =
       readonly epoch: number;
       readonly restore: boolean;
       readonly from: string | null;
+      readonly fromEpoch: number | null;
     }
   | { readonly type: 'lease.revoked'; readonly map: string; readonly epoch: number }
   | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
+
+/** Pushes kept from before a registration's answer; a coordinator sends a handful at most then. */
+const EARLY_PUSHES = 64;
 
 /** Map → epoch of the leases a host holds. */
 export type HeldLeases = ReadonlyMap<string, number>;
@@ -103,8 +110,15 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
         : { account: config.credentials.account, password: config.credentials.password };
 
     const session$ = connectRpc(config.coordinatorUrl).pipe(
-      switchMap((rpc) =>
-        from(
+      switchMap((rpc) => {
+        // Pushes can come before the answer to the registration (a map granted to it as it registers): they are
+        // kept and come right after `registered`, in order.
+        const pushes = connectable(rpc.pushes$, {
+          connector: () => new ReplaySubject<Push>(EARLY_PUSHES),
+          resetOnDisconnect: false,
+        });
+        const listening = pushes.connect();
+        return from(
           rpc.request<RegisterResult>({
             type: 'register',
             role: config.role,
@@ -127,14 +141,15 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
               ignoreElements(),
             );
             // Hosts subscribe to no map, so `map.moved` is not theirs.
-            const pushes$ = rpc.pushes$.pipe(
+            const pushes$ = pushes.pipe(
               filter((push): push is Exclude<Push, { push: 'map.moved' }> => push.push !== 'map.moved'),
               map(toEvent),
             );
             return merge(of<HostAgentEvent>({ type: 'registered', ...result }), pushes$, heartbeats$);
           }),
-        ),
-      ),
+          finalize(() => listening.unsubscribe()),
+        );
+      }),
     );
 
     return session$.pipe(
@@ -150,5 +165,12 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
 
 const toEvent = (push: Exclude<Push, { push: 'map.moved' }>): HostAgentEvent =>
   push.push === 'lease.granted'
-    ? { type: 'lease.granted', map: push.map, epoch: push.epoch, restore: push.restore, from: push.from }
+    ? {
+        type: 'lease.granted',
+        map: push.map,
+        epoch: push.epoch,
+        restore: push.restore,
+        from: push.from,
+        fromEpoch: push.fromEpoch,
+      }
     : { type: 'lease.revoked', map: push.map, epoch: push.epoch };

@@ -18,7 +18,20 @@ export interface Lease {
   readonly map: string;
   readonly owner: string | null;
   readonly epoch: number;
+  /**
+   * The last owner that held the map, and under which epoch: the one whose signed checkpoints the clients carry,
+   * so the one a restore must verify against, however many ownerless epochs came between.
+   */
+  readonly previous?: { readonly owner: string; readonly epoch: number } | null;
 }
+
+/** The lease after `lease` moves to `owner` under the next epoch, remembering who held it last. */
+export const nextLease = (lease: Lease | undefined, map: string, owner: string | null): Lease => ({
+  map,
+  owner,
+  epoch: (lease?.epoch ?? 0) + 1,
+  previous: lease?.owner != null ? { owner: lease.owner, epoch: lease.epoch } : (lease?.previous ?? null),
+});
 
 /**
  * All coordinator state. Nothing else in the coordinator keeps state that would be lost on restart or would

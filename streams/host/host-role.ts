@@ -69,8 +69,8 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
   defer(() => {
     const keys = generateRsaKeyPair();
     let credentials: HostCredentials | null = null;
-    // The owner each map had before this host took it: restore bundles must be signed by it.
-    const previousOwners = new Map<string, string>();
+    // The owner each map had before this host took it, and its epoch: restore bundles must be signed by it then.
+    const previousOwners = new Map<string, { readonly owner: string; readonly epoch: number | null }>();
     const agentEvents$ = new Subject<HostAgentEvent>();
     const mapEvents$ = new Subject<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>();
     const leases$ = heldLeases(agentEvents$).pipe(
@@ -86,30 +86,30 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       world: worldSettings(config.config),
       maxPendingHandshakes: config.config.P2P_LIMITS.MaxPendingHandshakes,
       mapEvents: mapEvents$,
-      ...(config.role === 'vps'
-        ? {
-            restore: {
-              windowMs: config.config.P2P_SYNC.RestoreWindowMS,
-              previousOwner: (map: string) => previousOwners.get(map) ?? null,
-            },
-          }
-        : {}),
+      restore: {
+        windowMs: config.config.P2P_SYNC.RestoreWindowMS,
+        previousOwner: (map: string) => previousOwners.get(map)?.owner ?? null,
+        previousEpoch: (map: string) => previousOwners.get(map)?.epoch ?? null,
+      },
       ...(config.scheduler === undefined ? {} : { scheduler: config.scheduler }),
     }).pipe(share());
-    // The load a host reports is its open sessions, counted from the server's own events.
+    // The load a host reports is its established sessions, counted from the server's own events since it started
+    // (kept across registrations: a count restarted at each one went negative as older sessions closed). A session
+    // closed before it was established never counted.
     const load$ = server$.pipe(
       scan(
         (load, event) =>
           load +
           (event.event === 'session.established'
             ? 1
-            : event.event === 'session.closed' && event.player !== null
+            : event.event === 'session.closed' && event.established
               ? -1
               : 0),
         0,
       ),
       distinctUntilChanged(),
       startWith(0),
+      shareReplay({ bufferSize: 1, refCount: false }),
     );
     const agent$ = server$.pipe(
       filter(
@@ -142,7 +142,10 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
             ca: new X509Certificate(event.caCertificate),
           };
         }
-        if (event.type === 'lease.granted' && event.from !== null) previousOwners.set(event.map, event.from);
+        if (event.type === 'lease.granted') {
+          if (event.from === null) previousOwners.delete(event.map);
+          else previousOwners.set(event.map, { owner: event.from, epoch: event.fromEpoch });
+        }
         return event;
       }),
       tap(agentEvents$),
@@ -162,6 +165,7 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
             now: () => (config.scheduler ?? asyncScheduler).now(),
           }).pipe(tap(config.record), ignoreElements());
     return merge(
+      load$.pipe(ignoreElements()),
       recording$,
       restores$,
       server$,

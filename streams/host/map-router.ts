@@ -99,6 +99,8 @@ const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_re
  */
 export interface RestorePolicy {
   readonly windowMs: number;
+  /** Whether a map starting here has a world to restore (it was taken over); if not it starts fresh at once. */
+  readonly wanted?: (map: string) => boolean;
   readonly verify: (map: string, epoch: number, bundle: Bundle) => either.Either<P2PError, Bundle>;
 }
 
@@ -215,7 +217,7 @@ export const createMapRouter = (
   return {
     attach: (map, epoch, player, peer) => {
       const running = maps.get(map);
-      if (running === undefined && restore !== undefined) {
+      if (running === undefined && restore !== undefined && (restore.wanted?.(map) ?? true)) {
         const pending =
           restoring.get(map) ??
           ((): Restoring => {

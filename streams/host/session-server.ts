@@ -46,11 +46,16 @@ export interface SessionServerConfig {
   readonly maxPendingHandshakes: number;
   /** Every map's own events (sends, conflicts, each tick's world), for tests and tools. */
   readonly mapEvents?: Observer<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>;
-  /** The VPS restores maps it took over from the bundles players bring; a P2P host starts maps fresh. */
+  /**
+   * Maps taken over from another owner are restored from the bundles players bring (the VPS, or a host a map moved
+   * to); a map with no previous owner starts fresh at once.
+   */
   readonly restore?: {
     readonly windowMs: number;
-    /** Who owned the map before this host (from the coordinator's grant); null refuses every bundle. */
+    /** Who owned the map before this host (from the coordinator's grant); null: nobody, start fresh. */
     readonly previousOwner: (map: string) => string | null;
+    /** The epoch that owner held it under (default: the epoch just before this host's). */
+    readonly previousEpoch?: (map: string) => number | null;
   };
   readonly scheduler?: SchedulerLike;
 }
@@ -78,13 +83,15 @@ const restorePolicy = (
   scheduler: SchedulerLike,
 ): RestorePolicy => ({
   windowMs: restore.windowMs,
+  wanted: (map) => restore.previousOwner(map) !== null,
   verify: (map, epoch, bundle) => {
     const ca = credentials()?.ca;
     const previousOwner = restore.previousOwner(map);
     if (ca === undefined || previousOwner === null) {
       return either.left(p2pError('ERR_RESTORE_FORGED', `no previous owner is known for map ${map}`));
     }
-    return verifyBundle(bundle, { ca, map, epoch, previousOwner, now: scheduler.now() });
+    const previousEpoch = restore.previousEpoch?.(map) ?? epoch - 1;
+    return verifyBundle(bundle, { ca, map, epoch, previousOwner, previousEpoch, now: scheduler.now() });
   },
 });
 
