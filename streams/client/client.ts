@@ -23,6 +23,7 @@ import {
   startWith,
   switchMap,
   takeUntil,
+  takeWhile,
   tap,
   withLatestFrom,
 } from 'rxjs';
@@ -241,7 +242,10 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
       startWith(new Map<string, string>()),
       shareReplay({ bufferSize: 1, refCount: true }),
     );
+    // A refused assign fails the map only before it ever had an owner: later asks (renewals, who owns it now)
+    // that find no server leave the link retrying what it has.
     const failures$ = forMap$.pipe(
+      takeWhile((event) => event.type !== 'assigned'),
       mergeMap((event): StatusEvent[] =>
         event.type === 'assign-failed' ? [{ type: 'failed', map: mapId, error: event.error }] : [],
       ),

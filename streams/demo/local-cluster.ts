@@ -25,6 +25,8 @@ export interface Cluster {
   readonly hosts: ReadonlyMap<string, CliProcess>;
   readonly vps: CliProcess;
   readonly coordinator: CliProcess;
+  /** Starts another VPS process under the same id (after the first died, say); resolves once it registered. */
+  readonly startVps: () => Promise<CliProcess>;
   readonly stop: () => Promise<void>;
 }
 
@@ -95,7 +97,7 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
         ]),
       );
     }
-    const vps = start([
+    const vpsArgs = [
       'vps',
       '--coordinator',
       url,
@@ -108,9 +110,15 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
       '--capacity',
       String(options.hostCapacity ?? 64),
       ...common,
-    ]);
+    ];
+    const vps = start(vpsArgs);
     await Promise.all([...hosts.values(), vps].map((p) => p.json((e) => e['type'] === 'registered')));
-    return { url, configPath, hosts, vps, coordinator, stop };
+    const startVps = async () => {
+      const another = start(vpsArgs);
+      await another.json((e) => e['type'] === 'registered');
+      return another;
+    };
+    return { url, configPath, hosts, vps, coordinator, startVps, stop };
   } catch (error) {
     await stop();
     throw error;
