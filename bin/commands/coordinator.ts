@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadAccounts } from '../../streams/coordinator/accounts.js';
 import { loadOrCreateAuthority } from '../../streams/coordinator/authority.js';
 import { coordinatorServer$ } from '../../streams/coordinator/server.js';
-import { createMemoryStore } from '../../streams/coordinator/store.js';
+import { createFileStore } from '../../streams/coordinator/file-store.js';
 import { LOG_OPTIONS, loadConfigFile, portFlag, requireFlag, serve, serverLogger } from '../cli.js';
 
 /** `warp-p2p coordinator --port N --data-dir DIR [--host H] [--accounts FILE] [--allow-guests] [--service-key K] [--config FILE] [--json]` */
@@ -26,7 +26,7 @@ export const coordinatorCommand = async (args: string[]): Promise<void> => {
   const authority = await loadOrCreateAuthority(dataDir, Date.now());
   const events$ = coordinatorServer$(
     {
-      store: createMemoryStore(),
+      store: createFileStore(dataDir),
       authority,
       accounts: loadAccounts(values.accounts ?? null, { allowGuests: values['allow-guests'] }),
       serviceKey: values['service-key'] ?? null,

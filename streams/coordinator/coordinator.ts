@@ -268,12 +268,32 @@ export const runCoordinator = (
     const startedAt = scheduler.now();
     const awaitReannounce = async (map: string) => {
       const remaining = startedAt + settings.RestartGraceMS - scheduler.now();
-      if (remaining <= 0 || (await store.getLease(map)) !== undefined) return;
+      if (remaining <= 0) return;
+      const lease = await store.getLease(map);
+      // A durable lease whose owner is back (or that has none) needs no wait.
+      if (lease !== undefined && (lease.owner === null || (await store.getHost(lease.owner))?.alive === true))
+        return;
       const reannounced$ = events$.pipe(
         filter((e) => e.event === 'host.registered' && e.leases.some((l) => l.map === map)),
       );
       await firstValueFrom(race(reannounced$, timer(remaining, scheduler)));
     };
+
+    /**
+     * After a restart, leases kept in the store whose owner has not come back within RestartGraceMS: their owner
+     * died during the outage. They move under a new epoch like any lost owner's (restored from the bundles).
+     */
+    const moveUnclaimed = () =>
+      serial(async () => {
+        const hosts = await store.listHosts();
+        for (const lease of await store.listLeases()) {
+          const owner = lease.owner === null ? undefined : hosts.find((h) => h.id === lease.owner);
+          if (lease.owner !== null && owner?.alive !== true) {
+            events$.next({ event: 'host.lost', hostId: lease.owner, reason: 'not back after a restart' });
+            await moveLease(lease, hosts);
+          }
+        }
+      });
 
     const assign = async (peer: Peer, request: AssignRequest): Promise<Assignment> => {
       const player = peer.player;
@@ -281,9 +301,13 @@ export const runCoordinator = (
       await awaitReannounce(request.map);
       return serial(async () => {
         const hosts = await store.listHosts();
-        const known = settings.Maps.includes(request.map) || hosts.some((h) => h.maps.includes(request.map));
-        if (!known) throw p2pError('ERR_MAP_UNKNOWN', `no host offers map ${request.map}`);
         const lease = await store.getLease(request.map);
+        // A map with a lease is known even when no host lists it (the VPS holds maps it offers none of).
+        const known =
+          lease !== undefined ||
+          settings.Maps.includes(request.map) ||
+          hosts.some((h) => h.maps.includes(request.map));
+        if (!known) throw p2pError('ERR_MAP_UNKNOWN', `no host offers map ${request.map}`);
         const current = lease?.owner == null ? undefined : hosts.find((h) => h.id === lease.owner && h.alive);
         const vps = liveVps(hosts);
         let owner = current;
@@ -513,5 +537,9 @@ export const runCoordinator = (
       );
     };
 
-    return merge(events$, connections$.pipe(mergeMap(serve)));
+    const afterGrace$ = timer(settings.RestartGraceMS, scheduler).pipe(
+      mergeMap(() => from(moveUnclaimed())),
+      ignoreElements(),
+    );
+    return merge(events$, afterGrace$, connections$.pipe(mergeMap(serve)));
   });

@@ -25,6 +25,11 @@ export interface Cluster {
   readonly hosts: ReadonlyMap<string, CliProcess>;
   readonly vps: CliProcess;
   readonly coordinator: CliProcess;
+  /**
+   * Kills the coordinator (SIGKILL) and starts it again on the same port and data dir; resolves once it listens.
+   * The hosts and the VPS reconnect to it by themselves.
+   */
+  readonly restartCoordinator: () => Promise<CliProcess>;
   /** Starts another VPS process under the same id (after the first died, say); resolves once it registered. */
   readonly startVps: () => Promise<CliProcess>;
   readonly stop: () => Promise<void>;
@@ -58,10 +63,10 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
     for (const player of options.players) await addAccount(accounts, player, passwordOf(player), ['player']);
 
     const common = ['--config', configPath, '--json'];
-    const coordinator = start([
+    const coordinatorArgs = (port: string) => [
       'coordinator',
       '--port',
-      '0',
+      port,
       '--data-dir',
       join(dir, 'data'),
       '--accounts',
@@ -70,8 +75,16 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
       'sk',
       ...(options.allowGuests === true ? ['--allow-guests'] : []),
       ...common,
-    ]);
+    ];
+    const coordinator = start(coordinatorArgs('0'));
     const url = (await coordinator.json((e) => e['event'] === 'listening'))['url'] as string;
+    let current = coordinator;
+    const restartCoordinator = async () => {
+      await current.stop('SIGKILL');
+      current = start(coordinatorArgs(new URL(url).port));
+      await current.json((e) => e['event'] === 'listening');
+      return current;
+    };
     const hosts = new Map<string, CliProcess>();
     for (const [id, maps] of Object.entries(options.hosts)) {
       hosts.set(
@@ -118,7 +131,7 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
       await another.json((e) => e['type'] === 'registered');
       return another;
     };
-    return { url, configPath, hosts, vps, coordinator, startVps, stop };
+    return { url, configPath, hosts, vps, coordinator, restartCoordinator, startVps, stop };
   } catch (error) {
     await stop();
     throw error;
