@@ -6,11 +6,13 @@ import {
   concat,
   defer,
   finalize,
+  map,
   merge,
   of,
   switchMap,
   tap,
 } from 'rxjs';
+import { ERROR_CODES, type ErrorCode, p2pError } from '../../lib/errors.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { Duplex } from '../session/duplex.js';
 import { clientSession } from '../session/session.js';
@@ -48,6 +50,18 @@ const metered = (duplex: Duplex, wire: (direction: 'in' | 'out', bytes: number) 
   },
 });
 
+/**
+ * A sealed `error` message that ends the session for good (ERR_SESSION_REPLACED) ends the stream with its code:
+ * only the authenticated channel can say so, never a close frame or a handshake refusal.
+ */
+const endedBySeal = (event: LinkEvent): LinkEvent => {
+  if (event.type !== 'message' || event.message.kind !== 'error') return event;
+  const code = event.message.code;
+  if (code in ERROR_CODES && ERROR_CODES[code as ErrorCode].category === 'ended')
+    throw p2pError(code as ErrorCode, event.message.message);
+  return event;
+};
+
 /** The real connector: a WebSocket to the server, the handshake of DESIGN §4, then the channel. */
 export const wsConnector =
   (config: WsConnectorConfig): Connector =>
@@ -69,7 +83,13 @@ export const wsConnector =
           });
           return concat(
             of<LinkEvent>({ type: 'open' }),
-            merge(wire$, session$.pipe(finalize(() => wire$.complete()))),
+            merge(
+              wire$,
+              session$.pipe(
+                map(endedBySeal),
+                finalize(() => wire$.complete()),
+              ),
+            ),
           );
         }),
       ),

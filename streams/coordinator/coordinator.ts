@@ -507,15 +507,21 @@ export const runCoordinator = (
         .pipe(
           take(1),
           switchMap(() =>
-            peer.heartbeats.pipe(heartbeatTimeout({ timeoutMs: settings.HeartbeatTimeoutMS, scheduler })),
+            peer.heartbeats.pipe(
+              heartbeatTimeout({ timeoutMs: settings.HeartbeatTimeoutMS, scheduler }),
+              // The verdict waits one turn of I/O: a coordinator that was itself frozen (SIGSTOP, a swapped-out
+              // VM) runs its overdue timers before it reads the heartbeats queued on its sockets meanwhile, and
+              // would declare every host dead. A heartbeat read in that turn keeps the host alive and re-arms the
+              // watch at once (inside the switchMap, so the resubscription starts a new timeout).
+              retry({
+                delay: (error: unknown) =>
+                  race(
+                    peer.heartbeats.pipe(take(1)),
+                    nextIoTurn$.pipe(mergeMap(() => throwError(() => error))),
+                  ),
+              }),
+            ),
           ),
-          // The verdict waits one turn of I/O: a coordinator that was itself frozen (SIGSTOP, a swapped-out VM)
-          // runs its overdue timers before it reads the heartbeats queued on its sockets meanwhile, and would
-          // declare every host dead. A heartbeat read in that turn keeps the host alive and the watch going.
-          retry({
-            delay: (error: unknown) =>
-              race(peer.heartbeats.pipe(take(1)), nextIoTurn$.pipe(mergeMap(() => throwError(() => error)))),
-          }),
         )
         .subscribe({
           error: () => {

@@ -157,7 +157,10 @@ const clientHandshakeOnce = (duplex: Duplex, config: ClientHandshakeConfig): Obs
     map((bytes) => {
       const { message } = readHandshake(bytes, config.limits);
       if (message.kind === 'error') {
-        const code = message.code in ERROR_CODES ? (message.code as ErrorCode) : 'ERR_HANDSHAKE_PROTOCOL';
+        // Unauthenticated, so it may not end the session for good (an `ended` code counts only sealed).
+        const known = message.code in ERROR_CODES ? (message.code as ErrorCode) : null;
+        const code =
+          known === null || ERROR_CODES[known].category === 'ended' ? 'ERR_HANDSHAKE_PROTOCOL' : known;
         throw new P2PError(code, `host refused: ${message.message}`);
       }
       if (message.kind !== 'welcome')

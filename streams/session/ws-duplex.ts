@@ -8,12 +8,13 @@ export const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
 /**
- * The error a peer's close means. A server closes with the code of why as the reason (ERR_SESSION_REPLACED,
- * ERR_LEASE_REVOKED…): those of a connection, ended or credentials kind are taken as given, so the client reacts
- * to the reason, not to a bare close. Any other reason (a security code a peer has no business claiming, free
- * text) is a plain ERR_CONNECTION_CLOSED.
+ * The error a peer's close means. A server closes with the code of why as the reason (ERR_LEASE_REVOKED…): those
+ * of a connection or credentials kind are taken as given, so the client reacts to the reason, not to a bare close;
+ * at worst a forged one costs a retry. Any other reason is a plain ERR_CONNECTION_CLOSED: a close frame is not
+ * authenticated, so it can neither claim a security failure nor end a session for good (ERR_SESSION_REPLACED
+ * counts only as a sealed `error` message inside the channel).
  */
-const TAKEN_FROM_PEER: ReadonlySet<string> = new Set(['connection', 'ended', 'credentials']);
+const TAKEN_FROM_PEER: ReadonlySet<string> = new Set(['connection', 'credentials']);
 const closeError = (code: number, reason: string): P2PError => {
   const coded = reason in ERROR_CODES ? ERROR_CODES[reason as ErrorCode] : undefined;
   const trusted = coded !== undefined && TAKEN_FROM_PEER.has(coded.category);
