@@ -197,37 +197,40 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
         forMap$.pipe(mergeMap((event) => (event.type === 'map.moved' ? movedToVps(ca)(event) : []))),
         forceFailover.pipe(map((): LeaveHost => ({ reason: 'forced' }))),
       );
-    // A renewed assignment under the same epoch only brings fresh tickets (tickets$ below): the link goes on. One
-    // under a newer epoch names the owner now (it moved while this client did not hear): the link follows it.
-    // Any owner after the first this client was given took the map over from another (it restores from bundles).
-    type Owned = { readonly assignment: Assignment; readonly takenOver: boolean };
+    // A renewed assignment under an epoch already seen, naming a server this link knows, only brings fresh tickets
+    // (tickets$ below): the link goes on. One under a newer epoch, or naming a server it does not know (a VPS
+    // started again elsewhere), names the owner now: the link follows it. A move to the VPS the link already fails
+    // over to is its own failover (leave$): its epoch is noted, the link left alone. Any owner after the first
+    // this client was given took the map over from another (it restores from bundles).
+    type Owned = { readonly assignment: Assignment; readonly takenOver: boolean; readonly seenEpoch: number };
+    const known = (owned: Owned, url: string) =>
+      url === owned.assignment.owner.url || url === owned.assignment.vps?.url;
     const assignments$ = forMap$.pipe(
       scan((current: Owned | null, event): Owned | null => {
         if (event.type === 'assigned') {
-          if (current === null) return { assignment: event.assignment, takenOver: false };
-          return event.assignment.epoch > current.assignment.epoch
-            ? { assignment: event.assignment, takenOver: true }
+          const { assignment } = event;
+          if (current === null) return { assignment, takenOver: false, seenEpoch: assignment.epoch };
+          return assignment.epoch > current.seenEpoch || !known(current, assignment.owner.url)
+            ? { assignment, takenOver: true, seenEpoch: Math.max(assignment.epoch, current.seenEpoch) }
             : current;
         }
+        if (event.type !== 'map.moved' || current === null || event.epoch <= current.seenEpoch)
+          return current;
+        if (event.owner === null || event.ticket === null) return { ...current, seenEpoch: event.epoch };
         if (
-          event.type === 'map.moved' &&
-          current !== null &&
-          event.owner?.kind === 'p2p' &&
-          event.ticket !== null
+          event.owner.kind === 'vps' &&
+          known(current, event.owner.url) &&
+          current.assignment.owner.kind === 'p2p'
         )
-          return {
-            assignment: {
-              ...current.assignment,
-              epoch: event.epoch,
-              owner: event.owner,
-              ticket: event.ticket,
-            },
-            takenOver: true,
-          };
-        return current;
+          return { ...current, seenEpoch: event.epoch };
+        return {
+          assignment: { ...current.assignment, epoch: event.epoch, owner: event.owner, ticket: event.ticket },
+          takenOver: true,
+          seenEpoch: event.epoch,
+        };
       }, null),
-      distinctUntilChanged(),
       filter((owned): owned is Owned => owned !== null),
+      distinctUntilChanged((a, b) => a.assignment === b.assignment),
     );
     const tickets$ = forMap$.pipe(
       scan((tickets: ReadonlyMap<string, string>, event) => {
@@ -260,7 +263,8 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
           connect,
           tickets$,
           renew: () => renewals.next(mapId),
-          renewTimeoutMs: network.TimeoutMS,
+          // The coordinator may hold an assign for RestartGraceMS after it restarts: wait for that too.
+          renewTimeoutMs: network.TimeoutMS + config.P2P_COORDINATOR.RestartGraceMS,
           outbox$: outbox,
           bundle: () => restoreBundle(syncStep$.value.state),
           maxRetries: network.MaxRetries,

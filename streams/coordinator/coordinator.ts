@@ -194,9 +194,15 @@ export const runCoordinator = (
           )
         : undefined);
 
-    /** Moves a lease off its owner (to the fallback, or to nobody) under epoch + 1, telling everyone concerned. */
-    const moveLease = async (lease: Lease, hosts: readonly HostRecord[]) => {
-      const target = fallbackOwner(hosts, lease.map, lease.owner);
+    /**
+     * Moves a lease off its owner (to `target`, by default the fallback, or to nobody) under epoch + 1, telling
+     * every subscribed player: they all carry bundles the new owner restores from, and all must be told.
+     */
+    const moveLease = async (
+      lease: Lease,
+      hosts: readonly HostRecord[],
+      target = fallbackOwner(hosts, lease.map, lease.owner),
+    ): Promise<number> => {
       const { epoch } = await grant(lease, lease.map, target);
       events$.next({ event: 'map.moved', map: lease.map, from: lease.owner, to: target?.id ?? null, epoch });
       for (const connectionId of await store.subscribers(lease.map)) {
@@ -212,6 +218,7 @@ export const runCoordinator = (
           ticket,
         });
       }
+      return epoch;
     };
 
     /**
@@ -318,7 +325,11 @@ export const runCoordinator = (
             vps;
           if (owner === undefined)
             throw p2pError('ERR_NO_HOST', `no live host or VPS can serve map ${request.map}`);
-          epoch = (await grant(lease, request.map, owner)).epoch;
+          // A map that had an owner moves: its other players hear of it too, not only the one asking.
+          epoch =
+            lease === undefined
+              ? (await grant(lease, request.map, owner)).epoch
+              : await moveLease(lease, hosts, owner);
         }
         await store.subscribe(request.map, peer.connection.id);
         events$.next({ event: 'map.assigned', map: request.map, owner: owner.id, epoch, player });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CoordinatorStore, type Lease, createMemoryStore } from './store.js';
 
@@ -22,19 +22,50 @@ export const createFileStore = (dataDir: string): CoordinatorStore => {
     putLease: async (lease) => {
       leases.set(lease.map, lease);
       const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ version: 1, leases: [...leases.values()] }, null, 1));
+      writeDurably(temporary, JSON.stringify({ version: 1, leases: [...leases.values()] }, null, 1));
       renameSync(temporary, path);
+      syncDirectory(dataDir);
       await memory.putLease(lease);
     },
   };
 };
 
+/** Writes and flushes a file to the disk, so the rename after it never exposes a file the disk does not hold. */
+const writeDurably = (path: string, text: string) => {
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** Flushes a directory's entries (the rename), where the platform allows opening a directory. */
+const syncDirectory = (dir: string) => {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows cannot open a directory: the rename is as durable as the platform makes it.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+};
+
+const isLease = (l: unknown): l is Lease =>
+  typeof l === 'object' &&
+  l !== null &&
+  typeof (l as Lease).map === 'string' &&
+  Number.isInteger((l as Lease).epoch) &&
+  ((l as Lease).owner === null || typeof (l as Lease).owner === 'string');
+
+/** The leases in the file; a file that is not exactly a leases file stops the start (epochs must not be reused). */
 const readLeases = (path: string): Lease[] => {
   if (!existsSync(path)) return [];
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; leases?: unknown };
-  if (parsed.version !== 1 || !Array.isArray(parsed.leases))
+  if (parsed.version !== 1 || !Array.isArray(parsed.leases) || !parsed.leases.every(isLease))
     throw new Error(`${path} is not a warp-p2p leases file (version 1)`);
-  return (parsed.leases as Lease[]).filter(
-    (l) => typeof l.map === 'string' && typeof l.epoch === 'number' && Number.isInteger(l.epoch),
-  );
+  return parsed.leases;
 };

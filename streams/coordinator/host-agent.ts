@@ -59,8 +59,8 @@ export type HostAgentEvent =
   | { readonly type: 'lease.revoked'; readonly map: string; readonly epoch: number }
   | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
 
-/** Pushes kept from before a registration's answer; a coordinator sends a handful at most then. */
-const EARLY_PUSHES = 64;
+/** How long pushes are kept for the registration's answer to catch up with them (any number of them). */
+const EARLY_PUSHES_MS = 60_000;
 
 /** Map → epoch of the leases a host holds. */
 export type HeldLeases = ReadonlyMap<string, number>;
@@ -114,7 +114,7 @@ export const hostAgent$ = (config: HostAgentConfig): Observable<HostAgentEvent> 
         // Pushes can come before the answer to the registration (a map granted to it as it registers): they are
         // kept and come right after `registered`, in order.
         const pushes = connectable(rpc.pushes$, {
-          connector: () => new ReplaySubject<Push>(EARLY_PUSHES),
+          connector: () => new ReplaySubject<Push>(Number.POSITIVE_INFINITY, EARLY_PUSHES_MS, scheduler),
           resetOnDisconnect: false,
         });
         const listening = pushes.connect();

@@ -210,6 +210,10 @@ export const createMapRouter = (
       event: { type: 'restored', tick: world?.tick ?? null, bundles: pending.bundles.length },
     });
     const live = start(map, pending.epoch, world ?? createWorld(settings.rules));
+    // Players the checkpoint names who are not here yet are away: their entities wait the grace period for them,
+    // then go (without a leave they would stay in the world, and in every checkpoint after, for ever).
+    for (const player of Object.keys(world?.players ?? {}))
+      if (!pending.arrivals.has(player)) live.events.next({ type: 'leave', player });
     for (const [player, peer] of pending.arrivals) join(live, player, peer);
     for (const { player, message } of pending.held) live.events.next({ type: 'message', player, message });
   };
@@ -231,7 +235,9 @@ export const createMapRouter = (
             restoring.set(map, created);
             return created;
           })();
+        const previous = pending.arrivals.get(player);
         pending.arrivals.set(player, peer);
+        previous?.close(p2pError('ERR_SESSION_REPLACED', `${player} connected again on another session`));
       } else join(running ?? start(map, epoch), player, peer);
       const current = () => maps.get(map);
       return {
@@ -273,7 +279,8 @@ export const createMapRouter = (
           }
         },
         detach: () => {
-          restoring.get(map)?.arrivals.delete(player);
+          const waiting = restoring.get(map)?.arrivals;
+          if (waiting?.get(player) === peer) waiting.delete(player);
           const live = current();
           if (live === undefined || live.players.get(player) !== peer) return;
           live.players.delete(player);
