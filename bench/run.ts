@@ -1,3 +1,4 @@
+import { runChaosBench } from './chaos.js';
 import { runCoordinatorBench } from './coordinator.js';
 import { runHostBench } from './host.js';
 import { runFailoverBench } from './failover.js';
@@ -12,6 +13,7 @@ const BENCHES: Readonly<Record<string, () => Figures | Promise<Figures>>> = {
   host: runHostBench,
   session: runSessionBench,
   failover: runFailoverBench,
+  chaos: runChaosBench,
 };
 
 const names = process.argv.slice(2);

@@ -12,7 +12,13 @@ import { defaultConfig, loadConfig } from '../../../config/load-config.js';
 import type { Config } from '../../../config/schema.js';
 import { type World, hashWorld } from '../../../lib/world/world.js';
 import { type ConnectionStatus, type P2PClient, createP2PClient } from '../../../streams/client/index.js';
-import type { ClientReport, FleetCommand, FleetOutput } from './fleet-protocol.js';
+import {
+  type ClientReport,
+  type FleetCommand,
+  type FleetOutput,
+  OUTAGES_KEPT,
+  STALL_MS,
+} from './fleet-protocol.js';
 
 const HASHES_KEPT = 200;
 /** One step per axis, toward the map's middle: a walk of a minute stays far from every edge (no clamping). */
@@ -30,6 +36,9 @@ class Walker {
   step = { dx: 0, dy: 0 };
   moved = { dx: 0, dy: 0, count: 0 };
   readonly states: string[] = [];
+  readonly stateTimes: number[] = [];
+  lastUpdateAt: number | null = null;
+  readonly outages: [number, number | null][] = [];
   readonly syncErrors: { type: string; tick: number; detail: string }[] = [];
   readonly errors: string[] = [];
   failovers = 0;
@@ -46,8 +55,16 @@ class Walker {
     this.client.state$.subscribe((status) => {
       this.status = status;
       this.states.push(`${status.state} ${status.server?.id ?? '-'}`);
+      this.stateTimes.push(Date.now());
+      if (status.state !== 'CONNECTED') this.outageFrom(this.lastUpdateAt ?? Date.now());
     });
     this.client.world$.subscribe((world) => {
+      const now = Date.now();
+      if (this.lastUpdateAt !== null && now - this.lastUpdateAt > STALL_MS)
+        this.outageFrom(this.lastUpdateAt);
+      const open = this.outages.at(-1);
+      if (open?.[1] === null && this.status?.state === 'CONNECTED') open[1] = now;
+      this.lastUpdateAt = now;
       this.world = world;
       this.hashes.push([world.tick, hashWorld(world)]);
       if (this.hashes.length > HASHES_KEPT) this.hashes.shift();
@@ -60,6 +77,13 @@ class Walker {
       print({ type: 'event', player, at: Date.now(), event });
     });
     this.client.loadMap(map);
+  }
+
+  /** Opens an outage from `from` unless one is open already. */
+  private outageFrom(from: number): void {
+    if (this.outages.at(-1)?.[1] === null) return;
+    this.outages.push([from, null]);
+    if (this.outages.length > OUTAGES_KEPT) this.outages.shift();
   }
 
   entity(): { id: number; x: number; y: number } | null {
@@ -101,6 +125,9 @@ class Walker {
       start: this.start,
       moved: this.moved,
       states: [...this.states],
+      stateTimes: [...this.stateTimes],
+      lastUpdateAt: this.lastUpdateAt,
+      outages: this.outages.map(([from, to]) => [from, to] as const),
       syncErrors: [...this.syncErrors],
       failovers: this.failovers,
       restored: this.restored,

@@ -31,11 +31,29 @@ export interface ClientReport {
   readonly moved: { readonly dx: number; readonly dy: number; readonly count: number };
   /** Every state the client went through, as `STATE server-id`. */
   readonly states: readonly string[];
+  /** When the client entered each of `states` (`Date.now()` in the runner; the lab shares the host's clock). */
+  readonly stateTimes: readonly number[];
+  /** When the newest world update arrived (`Date.now()`), or null before the first. */
+  readonly lastUpdateAt: number | null;
+  /**
+   * Its newest outages (at most `OUTAGES_KEPT`), oldest first, as [from, to]: from the last world update before the
+   * client left CONNECTED or went more than `STALL_MS` without one, to the first update it got while CONNECTED
+   * again (null: not over yet). What a player sees as the world standing still.
+   */
+  readonly outages: readonly (readonly [number, number | null])[];
   readonly syncErrors: readonly { readonly type: string; readonly tick: number; readonly detail: string }[];
   readonly failovers: number;
   readonly restored: number;
   readonly errors: readonly string[];
 }
+
+/**
+ * A gap between world updates longer than this counts as an outage: ten UpdateIntervalMS. Shorter gaps of a few
+ * hundred ms happen without any fault when the lab's processes share two cores (a process starting up).
+ */
+export const STALL_MS = 500;
+/** Outages a client report keeps. */
+export const OUTAGES_KEPT = 50;
 
 export type FleetOutput =
   | { readonly type: 'ready' }
