@@ -20,13 +20,20 @@ const refusal = (error: { code: string; message: string }): P2PError =>
   );
 
 /**
+ * How long one attempt to reach the coordinator may take. Without a bound, an attempt made while the network is
+ * cut waits on TCP's SYN retransmissions (1, 3, 7 s…) and the first attempt after the cut heals comes late: a host
+ * learned of its revoked lease 9.7 s after a partition ended.
+ */
+const CONNECT_TIMEOUT_MS = 3000;
+
+/**
  * Opens a control connection and emits it once open. Errors with ERR_CONNECTION_FAILED when it cannot open and
  * ERR_CONNECTION_CLOSED when the coordinator goes away; pending requests are rejected the same way.
  * Unsubscribing closes the socket.
  */
 export const connectRpc = (url: string): Observable<RpcChannel> =>
   new Observable<RpcChannel>((subscriber) => {
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, { handshakeTimeout: CONNECT_TIMEOUT_MS });
     const pushes = new Subject<Push>();
     const pending = new Map<number, { resolve: (value: never) => void; reject: (error: P2PError) => void }>();
     let nextId = 1;
