@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { either } from 'fp-ts';
 import { loadConfig } from '../config/load-config.js';
@@ -35,6 +36,10 @@ import {
  * column beside it is what players saw: each affected client's longest time without a world update since the
  * injection, from its last update before the outage to its first while CONNECTED again.
  *
+ * Two faults are not failures of a process: `churn` (a guest joins forest and leaves again, as fast as it gets
+ * CONNECTED, for 8 s; its walkers are undisturbed, recovery 0, and the coordinator and hosts must give back the
+ * fds and memory the joins took) and `ticketExpiry` (a host SIGKILL after 8 s of tickets valid 3 s).
+ *
  * Affected clients: those of the maps the fault hits (every client for a coordinator fault). Inputs lost: per
  * client, the moves its entity does not show (the invariant checker's "every move in effect", counted in steps;
  * every move when it is no longer on the entity it walked). Targets: every fault held, 0 lost, recovery p95
@@ -67,14 +72,19 @@ interface Injected {
   /** The cluster as the invariants see it (a restarted coordinator replaces the killed one). */
   readonly view?: SystemCluster;
   /** Violations of the fault's own, checked with the invariants. */
-  readonly check?: () => string[];
+  readonly check?: (clients: readonly ClientReport[]) => string[];
+  /** Figures of the fault's own for the JSON line (keys get the fault's key as prefix). */
+  readonly figures?: Readonly<Record<string, number>>;
+  /** Lines printed under the fault's row. */
+  readonly notes?: readonly string[];
 }
 
 interface Fault {
   readonly key: string;
   readonly label: string;
-  readonly kind: 'crash' | 'silence';
+  readonly kind: 'crash' | 'silence' | 'load';
   readonly hosts?: SystemClusterOptions['hosts'];
+  readonly configText?: string;
   /** Injects the fault; a process it starts is watched on `timeline`. */
   readonly inject: (c: SystemCluster, timeline: Timeline) => Promise<Injected>;
 }
@@ -104,6 +114,94 @@ const onServer = (c: SystemCluster, map: string, server: string) =>
     RECOVER_WITHIN_MS,
     `every ${map} client on ${server}`,
   );
+
+/** A process's open file descriptors and resident memory, from /proc. */
+const usageOf = (p: LabProcess) => {
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1];
+  return { fds: readdirSync(`/proc/${p.pid}/fd`).length, rssMiB: Number(rss ?? NaN) / 1024 };
+};
+
+const CHURN_MS = 8000;
+/** Bounds the churn's joins: 8 s ends it first (a join takes a few round trips: 20 to 60 a second here). */
+const CHURN_MAX_JOINS = 1000;
+/**
+ * The baseline is the highest of samples every CHURN_SAMPLE_MS for CHURN_BASELINE_MS of walking before the churn,
+ * the figure after it the lowest of samples from CHURN_SETTLE_MS - CHURN_BASELINE_MS / 2 to CHURN_SETTLE_MS after
+ * it: a V8 heap grows and shrinks by megabytes between collections without anything held.
+ */
+const CHURN_BASELINE_MS = 2000;
+const CHURN_SAMPLE_MS = 250;
+const CHURN_SETTLE_MS = 3000;
+/** What the coordinator and each host may still hold more after the churn than before it. */
+const CHURN_FD_TOLERANCE = 5;
+const CHURN_RSS_TOLERANCE_MIB = 20;
+
+/**
+ * One more player (a guest) joins forest and leaves again for CHURN_MS while the walkers walk: no map may move
+ * (the host is not declared dead) and the coordinator and hosts must give back the fds and memory the joins took.
+ */
+const churn = async (c: SystemCluster, timeline: Timeline): Promise<Injected> => {
+  const watched = [['coordinator', c.coordinator] as const, ...c.hosts];
+  const sampled = async (ms: number, pick: (...values: number[]) => number) => {
+    const samples: Map<string, { fds: number; rssMiB: number }>[] = [];
+    for (const end = Date.now() + ms; ; await sleep(CHURN_SAMPLE_MS)) {
+      samples.push(new Map(watched.map(([id, p]) => [id, usageOf(p)])));
+      if (Date.now() >= end) break;
+    }
+    return new Map(
+      watched.map(([id]) => {
+        const of = samples.flatMap((m) => [m.get(id) ?? { fds: NaN, rssMiB: NaN }]);
+        return [id, { fds: pick(...of.map((u) => u.fds)), rssMiB: pick(...of.map((u) => u.rssMiB)) }];
+      }),
+    );
+  };
+  const before = await sampled(CHURN_BASELINE_MS, Math.max);
+  const injectedAt = Date.now();
+  const result = await c.fleet.churn('churner', 'forest', CHURN_MS, CHURN_MAX_JOINS);
+  const endedAt = Date.now();
+  await sleep(CHURN_SETTLE_MS - CHURN_BASELINE_MS / 2);
+  const after = await sampled(CHURN_BASELINE_MS / 2, Math.min);
+  const growth = watched.map(([id]) => {
+    const b = before.get(id) ?? { fds: 0, rssMiB: 0 };
+    const a = after.get(id) ?? { fds: 0, rssMiB: 0 };
+    return { id, b, a, fds: a.fds - b.fds, rssMiB: a.rssMiB - b.rssMiB };
+  });
+  const fdGrowth = Math.max(...growth.map((g) => g.fds));
+  const rssGrowth = Math.max(...growth.map((g) => g.rssMiB));
+  const check = () => [
+    ...(result.connected === 0 ? [`the churning player never got CONNECTED (${result.joins} joins)`] : []),
+    ...timeline.entries
+      .filter((e) => e.at >= injectedAt && e.line.startsWith('coordinator map.moved'))
+      .map((e) => `a map moved during the churn: ${e.line}`),
+    ...growth.flatMap((g) => [
+      ...(g.fds > CHURN_FD_TOLERANCE ? [`${g.id}: ${g.b.fds} fds before the churn, ${g.a.fds} after`] : []),
+      ...(g.rssMiB > CHURN_RSS_TOLERANCE_MIB
+        ? [`${g.id}: RSS ${g.b.rssMiB.toFixed(1)} MiB before the churn, ${g.a.rssMiB.toFixed(1)} after`]
+        : []),
+    ]),
+  ];
+  return {
+    injectedAt,
+    endedAt,
+    maps: ['forest'],
+    check,
+    figures: { FdGrowth: fdGrowth, RssGrowthMiB: Math.round(rssGrowth * 10) / 10, Joins: result.connected },
+    notes: [
+      `churn: ${result.joins} joins, ${result.connected} CONNECTED, errors ${result.errors.join(',') || 'none'}; ` +
+        `fds and RSS before (max over ${CHURN_BASELINE_MS / 1000} s) → ${CHURN_SETTLE_MS / 1000} s after ` +
+        `(min over the last ${CHURN_BASELINE_MS / 2000} s; tolerance +${CHURN_FD_TOLERANCE} fds, ` +
+        `+${CHURN_RSS_TOLERANCE_MIB} MiB): ` +
+        growth
+          .map(
+            (g) => `${g.id} ${g.b.fds}→${g.a.fds} fds, ${g.b.rssMiB.toFixed(1)}→${g.a.rssMiB.toFixed(1)} MiB`,
+          )
+          .join('; '),
+    ],
+  };
+};
+
+const TICKET_VALIDITY_S = 3;
+const TICKET_WALK_MS = 8000;
 
 const FAULTS: readonly Fault[] = [
   { key: 'hostKill', label: 'host SIGKILL', kind: 'crash', inject: kill(['host-1'], ['forest']) },
@@ -188,6 +286,23 @@ const FAULTS: readonly Fault[] = [
       return { injectedAt, endedAt: Date.now(), maps: allMaps(c) };
     },
   },
+  { key: 'churn', label: `guest join/leave loop ${CHURN_MS / 1000} s`, kind: 'load', inject: churn },
+  {
+    key: 'ticketExpiry',
+    label: `host SIGKILL, tickets of ${TICKET_VALIDITY_S} s`,
+    kind: 'crash',
+    configText: `${SYSTEM_CONFIG}[P2P_SECURITY]\nTokenValiditySeconds=${TICKET_VALIDITY_S}\n`,
+    inject: async (c) => {
+      // Long after the first tickets expired: the clients fail over on renewed ones.
+      await sleep(TICKET_WALK_MS);
+      const killed = await kill(['host-1'], ['forest'])(c);
+      const check = (clients: readonly ClientReport[]) =>
+        clients
+          .filter((x) => x.errors.includes('ERR_TICKET_EXPIRED'))
+          .map((x) => `${x.player} (${x.map}): ERR_TICKET_EXPIRED reported, now ${x.state}`);
+      return { ...killed, check };
+    },
+  },
 ];
 
 const percentile = (sorted: readonly number[], p: number) =>
@@ -255,6 +370,8 @@ interface Outcome {
   readonly ms: number;
   /** What the affected clients and the coordinator did around the fault (printed when it did not hold). */
   readonly trace: readonly string[];
+  readonly figures: Readonly<Record<string, number>>;
+  readonly notes: readonly string[];
 }
 
 /**
@@ -340,6 +457,8 @@ const runFault = async (fault: Fault): Promise<Outcome> => {
     moves: 0,
     ms: Date.now() - began,
     trace: [],
+    figures: {},
+    notes: [],
   });
   let cluster: SystemCluster;
   try {
@@ -347,6 +466,7 @@ const runFault = async (fault: Fault): Promise<Outcome> => {
       hosts: fault.hosts ?? TWO_HOSTS,
       clients: { forest: CLIENTS / 2, desert: CLIENTS / 2 },
       guests: true,
+      ...(fault.configText === undefined ? {} : { configText: fault.configText }),
     });
   } catch (error) {
     return failed(error);
@@ -379,7 +499,7 @@ const runFault = async (fault: Fault): Promise<Outcome> => {
     for (;;) {
       clients = await view.fleet.report();
       tails.forEach((t) => t.poll());
-      found = [...violations(view, clients, tails), ...(injected.check?.() ?? [])];
+      found = [...violations(view, clients, tails), ...(injected.check?.(clients) ?? [])];
       if (found.length === 0 || Date.now() > settleEnd) break;
       await sleep(300);
     }
@@ -407,6 +527,8 @@ const runFault = async (fault: Fault): Promise<Outcome> => {
       moves: clients.reduce((sum, c) => sum + c.moved.count, 0),
       ms: Date.now() - began,
       trace: traceOf(timeline, clients, injected, now),
+      figures: injected.figures ?? {},
+      notes: injected.notes ?? [],
     };
   } catch (error) {
     return failed(error);
@@ -475,6 +597,7 @@ export const runChaosBench = async (): Promise<Record<string, number | string>> 
         widths,
       ),
     );
+    for (const note of o.notes) console.log(`  ${note}`);
     if (!o.held) console.log(`  violations: ${o.summary}`);
     if (!o.held || process.env['WARP_CHAOS_TRACE'] !== undefined)
       for (const line of o.trace) console.log(`  ${line}`);
@@ -497,10 +620,14 @@ export const runChaosBench = async (): Promise<Record<string, number | string>> 
     recoveryP95Ms: worst('crash'),
     silenceRecoveryP95Ms: worst('silence'),
     ...Object.fromEntries(
-      outcomes.flatMap((o) => [
+      outcomes.flatMap((o): [string, number][] => [
         [`${o.fault.key}Held`, o.held ? 1 : 0],
         [`${o.fault.key}P95Ms`, o.p95],
         [`${o.fault.key}Lost`, o.lost],
+        ...Object.entries(o.figures).map(([name, value]): [string, number] => [
+          `${o.fault.key}${name}`,
+          value,
+        ]),
       ]),
     ),
   };

@@ -8,11 +8,13 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { either } from 'fp-ts';
+import { filter, firstValueFrom, map, of, timeout } from 'rxjs';
 import { defaultConfig, loadConfig } from '../../../config/load-config.js';
 import type { Config } from '../../../config/schema.js';
 import { type World, hashWorld } from '../../../lib/world/world.js';
 import { type ConnectionStatus, type P2PClient, createP2PClient } from '../../../streams/client/index.js';
 import {
+  type ChurnResult,
   type ClientReport,
   type FleetCommand,
   type FleetOutput,
@@ -136,6 +138,41 @@ class Walker {
   }
 }
 
+/** Each join may take this long to get CONNECTED before it is given up (and the next begins). */
+const CHURN_JOIN_MS = 5000;
+
+/** The `churn` command: join, leave once CONNECTED, again, for `ms` or `maxJoins` joins. */
+const churn = async (
+  command: Extract<FleetCommand, { cmd: 'churn' }>,
+  url: string,
+  config: Config,
+): Promise<ChurnResult> => {
+  const end = Date.now() + command.ms;
+  let joins = 0;
+  let connected = 0;
+  const errors: string[] = [];
+  while (Date.now() < end && joins < command.maxJoins) {
+    joins += 1;
+    const client = createP2PClient({ coordinatorUrl: url, player: command.player, config });
+    const events = client.events$.subscribe((event) => {
+      if (event.type === 'error') errors.push(event.code);
+    });
+    const connecting = firstValueFrom(
+      client.state$.pipe(
+        filter((status) => status.state === 'CONNECTED'),
+        map(() => true),
+        timeout({ first: CHURN_JOIN_MS, with: () => of(false) }),
+      ),
+      { defaultValue: false },
+    );
+    client.loadMap(command.map);
+    if (await connecting) connected += 1;
+    client.disconnect();
+    events.unsubscribe();
+  }
+  return { player: command.player, joins, connected, errors };
+};
+
 const main = () => {
   const { values } = parseArgs({
     options: { coordinator: { type: 'string' }, config: { type: 'string' } },
@@ -172,6 +209,16 @@ const main = () => {
         return;
       case 'quit':
         input.close();
+        return;
+      case 'churn':
+        void churn(command, url, config)
+          .catch((error: unknown) => ({
+            player: command.player,
+            joins: 0,
+            connected: 0,
+            errors: [String(error)],
+          }))
+          .then((result) => print({ type: 'churned', ...result }));
         return;
     }
   };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ClientReport, FleetCommand } from './fleet-protocol.js';
+import type { ChurnResult, ClientReport, FleetCommand } from './fleet-protocol.js';
 import { type LabProcess, NetLab, removeDir, removeDirOnExit } from './netns.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -86,6 +86,24 @@ export class ClientFleet {
 
   halt(): void {
     this.send({ cmd: 'halt' });
+  }
+
+  /**
+   * One more player, a guest outside the reports, joins `map` and leaves again as soon as it is CONNECTED, for
+   * `ms` (at most `maxJoins` joins). Resolves with what it did once the last join has left.
+   */
+  async churn(player: string, map: string, ms: number, maxJoins: number): Promise<ChurnResult> {
+    this.send({ cmd: 'churn', player, map, ms, maxJoins });
+    const line = await this.runner.json(
+      (e) => e['type'] === 'churned' && e['player'] === player,
+      ms + 15_000,
+    );
+    return {
+      player,
+      joins: Number(line['joins']),
+      connected: Number(line['connected']),
+      errors: line['errors'] as string[],
+    };
   }
 
   async report(): Promise<ClientReport[]> {

@@ -11,7 +11,26 @@ export type FleetCommand =
   | { readonly cmd: 'halt' }
   | { readonly cmd: 'report'; readonly id: number }
   /** Disconnects every client, prints `bye` and exits. */
-  | { readonly cmd: 'quit' };
+  | { readonly cmd: 'quit' }
+  /**
+   * One more client, not a walker and not in reports: `player` (no password: a guest) loads `map` and disconnects as
+   * soon as it is CONNECTED, again and again for `ms` (at most `maxJoins` times), then prints `churned`.
+   */
+  | {
+      readonly cmd: 'churn';
+      readonly player: string;
+      readonly map: string;
+      readonly ms: number;
+      readonly maxJoins: number;
+    };
+
+/** What a `churn` did: joins begun, how many got CONNECTED, the error codes its clients reported. */
+export interface ChurnResult {
+  readonly player: string;
+  readonly joins: number;
+  readonly connected: number;
+  readonly errors: readonly string[];
+}
 
 /** One client as the runner sees it (its streams' latest values and everything it did). */
 export interface ClientReport {
@@ -59,4 +78,5 @@ export type FleetOutput =
   | { readonly type: 'ready' }
   | { readonly type: 'event'; readonly player: string; readonly at: number; readonly event: unknown }
   | { readonly type: 'report'; readonly id: number; readonly clients: readonly ClientReport[] }
+  | ({ readonly type: 'churned' } & ChurnResult)
   | { readonly type: 'bye' };
