@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { either } from 'fp-ts';
-import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
 import { hashWorld } from '../../lib/world/world.js';
 import { quantize } from '../../lib/protocol/hot-codecs.js';
 import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
+import { configOf } from '../support/players.js';
 
 /** Checkpoints every second and a host silence noticed within 1.5 s, so the spec runs in seconds. */
 const CONFIG_TEXT = `[P2P_NETWORK]
@@ -39,9 +38,7 @@ describe('20 clients failing over to the VPS (coordinator, two hosts and the VPS
   let config: Config;
 
   before(async () => {
-    const loaded = loadConfig({ text: CONFIG_TEXT });
-    if (either.isLeft(loaded)) throw loaded.left;
-    config = loaded.right;
+    config = configOf(CONFIG_TEXT);
     cluster = await startCluster({
       hosts: { 'host-1': ['forest'], 'host-2': ['desert'] },
       players: PLAYERS,

@@ -1,13 +1,12 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { either } from 'fp-ts';
-import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
-import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { type Cluster, startCluster } from '../../streams/demo/local-cluster.js';
 import type { CliProcess } from '../../streams/demo/cli-process.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
+import { configOf, trackedPlayer, walkFor } from '../support/players.js';
 
 /** RestartGraceMS: longer than the hosts' longest reconnect delay (2 s), so a live VPS is back within it. */
 const CONFIG_TEXT = `[P2P_NETWORK]
@@ -28,13 +27,10 @@ describe('a coordinator restart (coordinator, hosts and VPS as real processes)',
   let cluster: Cluster;
   let config: Config;
   let players: TrackedClient[] = [];
-  const player = (name: string) =>
-    new TrackedClient({ coordinatorUrl: cluster.url, player: name, password: passwordOf(name), config });
+  const player = (name: string) => trackedPlayer(cluster, name, config);
 
   before(async () => {
-    const loaded = loadConfig({ text: CONFIG_TEXT });
-    if (either.isLeft(loaded)) throw loaded.left;
-    config = loaded.right;
+    config = configOf(CONFIG_TEXT);
     cluster = await startCluster({
       hosts: { 'host-1': ['forest'], 'host-2': ['desert'] },
       players: [...FOREST, ...DESERT, 'eve'],
@@ -46,13 +42,6 @@ describe('a coordinator restart (coordinator, hosts and VPS as real processes)',
     await cluster.stop();
   });
 
-  const walkFor = async (ms: number) => {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      players.forEach((p, n) => p.move(n % 2, 1));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
   /** The epochs a coordinator moved or assigned the map under (an assign grants one when the owner is gone). */
   const epochs = (coordinator: CliProcess, map: string) => [
     ...new Set(
@@ -71,20 +60,20 @@ describe('a coordinator restart (coordinator, hosts and VPS as real processes)',
     await eventually(() => players.every((p) => p.connectedTo('p2p') && p.entity() !== undefined));
     const ids = new Map(players.map((p) => [p.name, p.entity()?.id]));
     players.forEach((p) => p.markStart());
-    await walkFor(1500);
+    await walkFor(players, 1500, (n) => [n % 2, 1]);
     // forest goes to the VPS, which then holds it by lease only (the VPS offers no map of its own).
     cluster.hosts.get('host-1')?.child.kill('SIGKILL');
     await eventually(
       () => players.every((p) => p.status?.state === 'CONNECTED' && p.missing() === 0),
       20_000,
     );
-    await walkFor(1500);
+    await walkFor(players, 1500, (n) => [n % 2, 1]);
 
     // The coordinator goes away; while it is down, desert's host dies too.
     const before = cluster.coordinator;
     await before.stop('SIGKILL');
     cluster.hosts.get('host-2')?.child.kill('SIGKILL');
-    await walkFor(1000);
+    await walkFor(players, 1000, (n) => [n % 2, 1]);
     const after = await cluster.restartCoordinator();
 
     await eventually(() => players.every((p) => p.connectedTo('vps') && p.missing() === 0), 30_000);

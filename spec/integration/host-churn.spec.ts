@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { either } from 'fp-ts';
-import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
-import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { type Cluster, startCluster } from '../../streams/demo/local-cluster.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
+import { configOf, trackedPlayer } from '../support/players.js';
 
 /** The shipped heartbeat (every 1 s, dead after 3 s): churn faster than that once silenced a host entirely. */
 const CONFIG_TEXT = `[P2P_COORDINATOR]
@@ -18,9 +17,7 @@ describe('client churn on a healthy host (coordinator, host and VPS as real proc
   const clients: TrackedClient[] = [];
 
   before(async () => {
-    const loaded = loadConfig({ text: CONFIG_TEXT });
-    if (either.isLeft(loaded)) throw loaded.left;
-    config = loaded.right;
+    config = configOf(CONFIG_TEXT);
     cluster = await startCluster({
       hosts: { 'host-1': ['forest'] },
       players: ['steady', 'churner'],
@@ -32,12 +29,7 @@ describe('client churn on a healthy host (coordinator, host and VPS as real proc
     await cluster.stop();
   });
   const join = (name: string) => {
-    const client = new TrackedClient({
-      coordinatorUrl: cluster.url,
-      player: name,
-      password: passwordOf(name),
-      config,
-    });
+    const client = trackedPlayer(cluster, name, config);
     clients.push(client);
     client.client.loadMap('forest');
     return client;

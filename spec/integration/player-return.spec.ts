@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { either } from 'fp-ts';
-import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
 import { quantize } from '../../lib/protocol/hot-codecs.js';
-import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { type Cluster, startCluster } from '../../streams/demo/local-cluster.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
+import { configOf, trackedPlayer } from '../support/players.js';
 
 const CONFIG_TEXT = `[P2P_NETWORK]
 TimeoutMS=2000
@@ -35,9 +34,7 @@ describe('a player who leaves its host and comes back (coordinator, host and VPS
   let players: TrackedClient[] = [];
 
   before(async () => {
-    const loaded = loadConfig({ text: CONFIG_TEXT });
-    if (either.isLeft(loaded)) throw loaded.left;
-    config = loaded.right;
+    config = configOf(CONFIG_TEXT);
     cluster = await startCluster({
       hosts: { 'host-1': ['forest'] },
       players: PLAYERS,
@@ -51,10 +48,7 @@ describe('a player who leaves its host and comes back (coordinator, host and VPS
   });
 
   const join = async (names: readonly string[]) => {
-    players = names.map(
-      (name) =>
-        new TrackedClient({ coordinatorUrl: cluster.url, player: name, password: passwordOf(name), config }),
-    );
+    players = names.map((name) => trackedPlayer(cluster, name, config));
     players.forEach((p) => p.client.loadMap('forest'));
     await eventually(() => players.every((p) => p.connectedTo('p2p') && p.entity() !== undefined));
     players.forEach((p) => p.markStart());
@@ -99,12 +93,7 @@ describe('a player who leaves its host and comes back (coordinator, host and VPS
     const first = players[0] as TrackedClient;
     await walk(10);
     await eventually(() => inEffect(first, ids.get('cy')));
-    const second = new TrackedClient({
-      coordinatorUrl: cluster.url,
-      player: 'cy',
-      password: passwordOf('cy'),
-      config,
-    });
+    const second = trackedPlayer(cluster, 'cy', config);
     players.push(second);
     second.client.loadMap('forest');
     await eventually(() => second.connectedTo('p2p') && first.status?.state === 'DISCONNECTED');

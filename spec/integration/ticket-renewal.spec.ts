@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { either } from 'fp-ts';
-import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
-import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { type Cluster, startCluster } from '../../streams/demo/local-cluster.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
+import { configOf, trackedPlayer } from '../support/players.js';
 
 /** Tickets that live two seconds: a session of a few seconds outlives several of them. */
 const CONFIG_TEXT = `[P2P_NETWORK]
@@ -29,9 +28,7 @@ describe('a session longer than its tickets (coordinator, host and VPS as real p
   let player: TrackedClient | undefined;
 
   before(async () => {
-    const loaded = loadConfig({ text: CONFIG_TEXT });
-    if (either.isLeft(loaded)) throw loaded.left;
-    config = loaded.right;
+    config = configOf(CONFIG_TEXT);
     cluster = await startCluster({
       hosts: { 'host-1': ['forest'] },
       players: ['ann'],
@@ -44,12 +41,7 @@ describe('a session longer than its tickets (coordinator, host and VPS as real p
   });
 
   it('should reconnect to its host and then fail over to the VPS long after its first tickets expired', async () => {
-    player = new TrackedClient({
-      coordinatorUrl: cluster.url,
-      player: 'ann',
-      password: passwordOf('ann'),
-      config,
-    });
+    player = trackedPlayer(cluster, 'ann', config);
     const ann = player;
     ann.client.loadMap('forest');
     await eventually(() => ann.connectedTo('p2p') && ann.entity() !== undefined);

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { either } from 'fp-ts';
-import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
-import { type Cluster, passwordOf, startCluster } from '../../streams/demo/local-cluster.js';
+import { type Cluster, startCluster } from '../../streams/demo/local-cluster.js';
 import { TrackedClient } from '../../streams/demo/tracked-client.js';
 import { eventually } from '../support/eventually.js';
+import { configOf, trackedPlayer, walkFor } from '../support/players.js';
 
 const CONFIG_TEXT = `[P2P_NETWORK]
 TimeoutMS=2000
@@ -24,9 +23,7 @@ describe('a VPS that dies with maps on it (coordinator, host and VPS as real pro
   let players: TrackedClient[] = [];
 
   before(async () => {
-    const loaded = loadConfig({ text: CONFIG_TEXT });
-    if (either.isLeft(loaded)) throw loaded.left;
-    config = loaded.right;
+    config = configOf(CONFIG_TEXT);
     cluster = await startCluster({
       hosts: { 'host-1': ['forest'] },
       players: PLAYERS,
@@ -38,28 +35,17 @@ describe('a VPS that dies with maps on it (coordinator, host and VPS as real pro
     await cluster.stop();
   });
 
-  const walkFor = async (ms: number) => {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      players.forEach((p, n) => p.move(n - 1, 1));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
   it('should give the map to the VPS that comes back, restored from the bundles, with every move in effect', async () => {
-    players = PLAYERS.map(
-      (name) =>
-        new TrackedClient({ coordinatorUrl: cluster.url, player: name, password: passwordOf(name), config }),
-    );
+    players = PLAYERS.map((name) => trackedPlayer(cluster, name, config));
     players.forEach((p) => p.client.loadMap('forest'));
     await eventually(() => players.every((p) => p.connectedTo('p2p') && p.entity() !== undefined));
     const ids = new Map(players.map((p) => [p.name, p.entity()?.id]));
     players.forEach((p) => p.markStart());
-    await walkFor(1500);
+    await walkFor(players, 1500, (n) => [n - 1, 1]);
     cluster.hosts.get('host-1')?.child.kill('SIGKILL');
     await eventually(() => players.every((p) => p.connectedTo('vps') && p.missing() === 0), 20_000);
     // A checkpoint signed by the VPS under epoch 2 reaches every client before the VPS dies.
-    await walkFor(1500);
+    await walkFor(players, 1500, (n) => [n - 1, 1]);
 
     await cluster.vps.stop('SIGKILL');
     await eventually(() => players.every((p) => p.status?.state !== 'CONNECTED'));
