@@ -60,11 +60,14 @@ export type PlayerAgentEvent =
     }
   | { readonly type: 'disconnected'; readonly error: P2PError; readonly attempt: number };
 
-/** Half of what is left of the assignment's owner ticket's validity (at least a second). */
-const renewalDelay = (assignment: Assignment, scheduler: SchedulerLike): number => {
+/**
+ * Half the owner ticket's validity (at least a second), from its own issued-at and expiry: the coordinator's
+ * clock, so a client clock that is off does not make renewals late.
+ */
+const renewalDelay = (assignment: Assignment): number => {
   const lifetime = ticketLifetime(assignment.ticket);
   if (lifetime === null) return MAX_RENEWAL_MS;
-  return Math.min(MAX_RENEWAL_MS, Math.max(1000, (lifetime.expiresAt - scheduler.now()) / 2));
+  return Math.min(MAX_RENEWAL_MS, Math.max(1000, (lifetime.expiresAt - lifetime.issuedAt) / 2));
 };
 /** Renewal timers stay within what a JavaScript timer can hold. */
 const MAX_RENEWAL_MS = 2 ** 31 - 1;
@@ -139,9 +142,7 @@ export const playerAgent$ = (
           assign(mapId).pipe(
             expand((event) =>
               event.type === 'assigned'
-                ? timer(renewalDelay(event.assignment, scheduler), scheduler).pipe(
-                    switchMap(() => assign(mapId)),
-                  )
+                ? timer(renewalDelay(event.assignment), scheduler).pipe(switchMap(() => assign(mapId)))
                 : EMPTY,
             ),
           );
