@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ChurnResult, ClientReport, FleetCommand } from './fleet-protocol.js';
+import { heapSnapshotFlags } from './heap.js';
 import { type LabProcess, NetLab, removeDir, removeDirOnExit } from './netns.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -157,6 +158,7 @@ export interface SystemClusterOptions {
 /** A coordinator, P2P hosts, a VPS and library clients, each role in a namespace of its own. */
 export interface SystemCluster {
   readonly lab: NetLab;
+  /** The cluster's temp dir; the roles write their heap snapshots here (`liveHeapMiB`). */
   readonly dir: string;
   readonly url: string;
   readonly coordinator: LabProcess;
@@ -202,7 +204,14 @@ export const startSystemCluster = async (options: SystemClusterOptions): Promise
     copyFileSync(await accountsFile(), accounts);
     const recordOf = (serverId: string) => join(dir, `${serverId}.record.jsonl`);
     const cli = (node: string, args: readonly string[]) =>
-      lab.spawn(node, process.execPath, [bin, ...args, '--config', configPath, '--json']);
+      lab.spawn(node, process.execPath, [
+        ...heapSnapshotFlags(dir),
+        bin,
+        ...args,
+        '--config',
+        configPath,
+        '--json',
+      ]);
 
     const coordinator = cli('coordinator', [
       'coordinator',
