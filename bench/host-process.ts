@@ -181,7 +181,11 @@ if (mode === 'raw') {
       maxUnackedTicks: defaultConfig.P2P_LIMITS.MaxUnackedTicks,
       playerGraceMs: playerGraceMs(defaultConfig),
     },
-    maxPendingHandshakes: 100_000,
+    // The host bench connects a thousand bots from one address at once; the abuse bench keeps the shipped cap.
+    maxPendingHandshakes:
+      process.env['WARP_BENCH_SHIPPED_LIMITS'] === '1'
+        ? defaultConfig.P2P_LIMITS.MaxPendingHandshakes
+        : 100_000,
     mapEvents,
   }).subscribe(events$);
   listenForCommands(() => clients);

@@ -17,6 +17,18 @@ export interface LeanClientHandlers {
   readonly delta: (tick: number) => void;
   readonly fullState: (tick: number) => void;
   readonly failed: (code: string) => void;
+  /** Every other message the host sends (its coded `error`, say), for the abuse bench's attacker. */
+  readonly other?: (message: Message) => void;
+}
+
+/** A bot once its handshake is done: acknowledges ticks, or sends any messages in one frame. */
+export interface LeanClient {
+  readonly ack: (tick: number) => void;
+  readonly send: (messages: readonly Message[]) => void;
+  /** Seals any body with any frame flags (a deflate bomb, say) and sends it. */
+  readonly sendBody: (flags: number, body: Buffer) => void;
+  /** Bytes sent but not yet written to the socket. */
+  readonly buffered: () => number;
 }
 
 const DELTA = KIND_BYTES.delta;
@@ -33,7 +45,7 @@ export const leanClient = (
   handshake$: Observable<HandshakeResult>,
   keepaliveMs: number,
   on: LeanClientHandlers,
-): Promise<{ readonly ack: (tick: number) => void }> =>
+): Promise<LeanClient> =>
   new Promise((resolve, reject) => {
     // Subscribed in the handshake's own callback: the host's first sealed frame may be in the same read.
     handshake$.subscribe({
@@ -46,12 +58,16 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
   const receiveKey: DirectionKey = handshake.keys.hostToClient;
   const sealer = createFrameSealer(true);
   sealer.useKey(handshake.keys.clientToHost);
-  const send = (message: Message) => {
-    const body = encodeBatch([message], DEFAULT_LIMITS);
-    if (either.isLeft(body)) throw body.left;
-    const frame = sealer.seal({ flags: 0, body: body.right });
+  const sendBody = (flags: number, body: Buffer) => {
+    const frame = sealer.seal({ flags, body });
     if (either.isRight(frame)) duplex.send(frame.right);
   };
+  const sendAll = (messages: readonly Message[]) => {
+    const body = encodeBatch(messages, DEFAULT_LIMITS);
+    if (either.isLeft(body)) throw body.left;
+    sendBody(0, body.right);
+  };
+  const send = (message: Message) => sendAll([message]);
   let pings = 0;
   const ping = () => send({ kind: 'ping', id: pings++, time: Date.now() });
   // Pings on the client's clock, at the channel's per-connection phase.
@@ -90,6 +106,7 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
         if (message.right.kind === 'full_state') on.fullState(message.right.tick);
         if (message.right.kind === 'ping')
           send({ kind: 'pong', id: message.right.id, time: message.right.time });
+        else if (message.right.kind !== 'full_state') on.other?.(message.right);
       }
     },
     error: (error: unknown) => {
@@ -102,5 +119,10 @@ const run = (duplex: Duplex, handshake: HandshakeResult, keepaliveMs: number, on
     kind: 'finished',
     verify: finishedMac(handshake.keys.clientFinishedKey, handshake.transcript).toString('base64'),
   });
-  return { ack: (tick: number) => send({ kind: 'ack', tick }) };
+  return {
+    ack: (tick: number) => send({ kind: 'ack', tick }),
+    send: sendAll,
+    sendBody,
+    buffered: () => duplex.bufferedAmount?.() ?? 0,
+  };
 };

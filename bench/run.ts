@@ -1,3 +1,4 @@
+import { runAbuseBench } from './abuse.js';
 import { runChaosBench } from './chaos.js';
 import { runCoordinatorBench } from './coordinator.js';
 import { runHostBench } from './host.js';
@@ -14,6 +15,7 @@ const BENCHES: Readonly<Record<string, () => Figures | Promise<Figures>>> = {
   session: runSessionBench,
   failover: runFailoverBench,
   chaos: runChaosBench,
+  abuse: runAbuseBench,
 };
 
 const names = process.argv.slice(2);
