@@ -67,6 +67,15 @@ export const SCHEMA = {
     MaxUnackedTicks: key(intFromString('an integer from 20 to 4096', 20, 4096), 40),
     MaxBacklogBytes: key(PositiveIntFromString, 1_048_576),
     MaxPendingHandshakes: key(PositiveIntFromString, 16),
+    // Host and VPS session budgets: unauthenticated connections from all addresses, then per connection what a
+    // player may send (past a budget a message is dropped with ERR_RATE_LIMITED; inputs: ERR_INPUT_FLOOD).
+    MaxHandshakeSlots: key(PositiveIntFromString, 256),
+    MaxPingsPerSecond: key(PositiveIntFromString, 10),
+    MaxRekeysPerMinute: key(PositiveIntFromString, 6),
+    MaxResyncsPerSecond: key(PositiveIntFromString, 4),
+    MaxInputsPerSecond: key(PositiveIntFromString, 100),
+    MaxQueuedInputs: key(intFromString('an integer from 1 to 4096', 1, 4096), 256),
+    MaxOtherMessagesPerSecond: key(PositiveIntFromString, 256),
   },
   P2P_COORDINATOR: {
     HeartbeatIntervalMS: key(PositiveIntFromString, 1000),
@@ -77,6 +86,16 @@ export const SCHEMA = {
     LoginWindowMS: key(PositiveIntFromString, 10_000),
     Maps: key(MapListFromString, [] as readonly string[]),
     RestartGraceMS: key(NonNegativeIntFromString, 5000),
+    // Coordinator budgets against abuse: password checks per account and at once, sockets not yet logged in,
+    // HTTP request time, host ids per account.
+    AccountFailureLimit: key(PositiveIntFromString, 10),
+    MaxConcurrentAuth: key(PositiveIntFromString, 4),
+    MaxQueuedAuth: key(NonNegativeIntFromString, 128),
+    AuthTimeoutMS: key(PositiveIntFromString, 10_000),
+    MaxUnauthenticatedPerAddress: key(PositiveIntFromString, 128),
+    MaxUnauthenticated: key(PositiveIntFromString, 1024),
+    HttpTimeoutMS: key(PositiveIntFromString, 5000),
+    MaxHostIdsPerAccount: key(PositiveIntFromString, 64),
   },
 } as const;
 

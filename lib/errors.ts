@@ -48,7 +48,16 @@ export const ERROR_CODES = {
     category: 'data',
     summary: 'a coordinator request is larger than MaxMessageBytes',
   },
-  ERR_RATE_LIMITED: { category: 'data', summary: 'too many logins from one address within LoginWindowMS' },
+  ERR_RATE_LIMITED: {
+    category: 'data',
+    summary:
+      'too many password or key checks from one address or for one account within LoginWindowMS, or too many at once (MaxConcurrentAuth, MaxQueuedAuth), or messages of one kind on a connection past their budget (MaxPingsPerSecond, …): dropped',
+  },
+  ERR_REQUEST_TOO_DEEP: {
+    category: 'data',
+    summary:
+      'a coordinator request nests arrays or objects deeper than the protocol does (refused before parsing)',
+  },
   ERR_NOT_LOGGED_IN: {
     category: 'data',
     summary: 'the request needs a login (or a host registration) first',
@@ -61,6 +70,29 @@ export const ERROR_CODES = {
   ERR_HOST_DUPLICATE: {
     category: 'data',
     summary: 'the host id is already registered and live on another connection',
+  },
+  ERR_HOST_ID_TAKEN: {
+    category: 'security',
+    summary:
+      'the host id belongs to another account (or to the VPS): only the one that registered it first may use it',
+  },
+  ERR_HOST_ID_LIMIT: {
+    category: 'security',
+    summary: 'the account already registered MaxHostIdsPerAccount host ids',
+  },
+  ERR_LEASE_UNKNOWN: {
+    category: 'data',
+    summary:
+      'a host re-announced a lease the coordinator never granted it (another map, or a higher epoch): ignored, and the host told lease.revoked',
+  },
+  ERR_CONNECTION_LIMIT: {
+    category: 'connection',
+    summary:
+      'the coordinator holds MaxUnauthenticatedPerAddress sockets from this address, or MaxUnauthenticated in all, not yet logged in: refused',
+  },
+  ERR_AUTH_TIMEOUT: {
+    category: 'connection',
+    summary: 'a control connection did not log in or register within AuthTimeoutMS: closed',
   },
   ERR_SLOW_CLIENT: {
     category: 'connection',
@@ -84,6 +116,11 @@ export const ERROR_CODES = {
     summary: 'a replay rebuilt a world hash or a sync-error timeline that differs from the recording',
   },
   ERR_TOO_MANY_REJECTIONS: { category: 'connection', summary: 'a connection sent too many rejected frames' },
+  ERR_INPUT_FLOOD: {
+    category: 'connection',
+    summary:
+      'a player sent inputs past MaxInputsPerSecond or MaxQueuedInputs: the connection is closed and the client sends again what was not applied',
+  },
   ERR_SESSION_REPLACED: {
     category: 'ended',
     summary: 'the same player opened another session on the map: this one was closed and does not reconnect',
@@ -120,6 +157,21 @@ export const ERROR_CODES = {
   ERR_RESTORE_EPOCH: {
     category: 'data',
     summary: 'a restore bundle comes from an older epoch than the one the VPS took over',
+  },
+  ERR_RESTORE_INVALID: {
+    category: 'data',
+    summary:
+      "a restore bundle holds a value outside its type's range (an entity field, a tick, a sequence number) or could not be checked",
+  },
+  ERR_RESTORE_REPEATED: {
+    category: 'data',
+    summary:
+      'a player brought another restore bundle for the same takeover: only its first verified one counts',
+  },
+  ERR_MAP_FAILED: {
+    category: 'connection',
+    summary:
+      "the server's tick loop for the map failed: its players were disconnected, and the map starts again when they come back",
   },
   ERR_AUTH_FAILED: { category: 'security', summary: 'unknown account, wrong password or wrong service key' },
   ERR_AUTH_ROLE: { category: 'security', summary: 'the account lacks the role the request needs (host)' },

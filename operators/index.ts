@@ -16,3 +16,4 @@ export * from './key-ring.js';
 export * from './rejection-budget.js';
 export * from './deadline.js';
 export * from './tick-clock.js';
+export * from './rate-budget.js';

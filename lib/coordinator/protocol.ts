@@ -1,8 +1,9 @@
 import * as t from 'io-ts';
 import { either } from 'fp-ts';
-import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { MAP_ID_PATTERN } from '../map-id.js';
 import { type P2PError, p2pError } from '../errors.js';
+import { describeErrors } from '../protocol/describe-errors.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 /**
  * The coordinator's control protocol: JSON text messages over a WebSocket, validated with io-ts. A request
@@ -66,7 +67,7 @@ export const ReportRequest = t.type({
   type: t.literal('report'),
   map: MapId,
   hostId: Name,
-  code: t.string,
+  code: t.refinement(t.string, (s) => /^[A-Z0-9_]{1,64}$/.test(s), 'ErrorCode'),
 });
 
 export const CoordinatorRequest = t.union([
@@ -145,8 +146,16 @@ export type Response =
     };
 
 /**
- * Parses and validates one request. Left: ERR_REQUEST_TOO_LARGE (checked before parsing) or
- * ERR_REQUEST_MALFORMED, with the request id when one could be read, so the refusal can still be answered.
+ * How deep a request may nest arrays and objects: the deepest one the protocol has (`register`'s leases) is 3.
+ * Anything deeper is refused before it is parsed.
+ */
+export const MAX_REQUEST_DEPTH = 8;
+
+/**
+ * Parses and validates one request, within bounds checked before any parser or decoder runs: size in bytes, then
+ * nesting depth. Left: ERR_REQUEST_TOO_LARGE, ERR_REQUEST_TOO_DEEP (neither names the request id: the text was not
+ * read) or ERR_REQUEST_MALFORMED, with the request id when one could be read, so the refusal can still be
+ * answered. Never throws.
  */
 export const decodeRequest = (
   text: string,
@@ -156,6 +165,12 @@ export const decodeRequest = (
     return either.left({
       id: null,
       error: p2pError('ERR_REQUEST_TOO_LARGE', `request larger than ${maxBytes} bytes`),
+    });
+  }
+  if (nestsDeeperThan(text, MAX_REQUEST_DEPTH)) {
+    return either.left({
+      id: null,
+      error: p2pError('ERR_REQUEST_TOO_DEEP', `request nests deeper than ${MAX_REQUEST_DEPTH} levels`),
     });
   }
   let json: unknown;
@@ -169,12 +184,12 @@ export const decodeRequest = (
   const rawId = (json as { id?: unknown } | null)?.id;
   const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? rawId : null;
   const type = (json as { type?: unknown } | null)?.type;
-  const reasons = PathReporter.report(decoded).slice(0, 3).join('; ');
+  const reasons = describeErrors(decoded.left);
   return either.left({
     id,
     error: p2pError(
       'ERR_REQUEST_MALFORMED',
-      `invalid ${typeof type === 'string' ? type : 'request'}: ${reasons}`,
+      `invalid ${typeof type === 'string' ? type.slice(0, 32) : 'request'}: ${reasons}`,
     ),
   });
 };

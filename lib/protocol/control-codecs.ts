@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { MAX_COORDINATE, POSITION_STEPS } from './hot-codecs.js';
 
 /**
  * Control messages: rare, so JSON validated with io-ts rather than hand-packed. Each codec's `kind` literal is
@@ -11,17 +12,30 @@ const Base64 = t.refinement(
   'Base64',
 );
 const Uint32 = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff, 'Uint32');
+const Uint16 = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff, 'Uint16');
 const Finite = t.refinement(t.number, Number.isFinite, 'Finite');
 const Hash = t.refinement(t.string, (s) => /^[0-9a-f]{16}$/.test(s), 'Hash');
 
+/** On the wire's 1/32 grid (`quantize`): the only values a world holds, and the only ones a delta can carry. */
+const onGrid = (n: number) => Number.isInteger(n * POSITION_STEPS);
+/** A position a delta can carry (a u16 of grid steps): anything else would throw in the encoder or the hash. */
+const Coordinate = t.refinement(t.number, (n) => n >= 0 && n <= MAX_COORDINATE && onGrid(n), 'Coordinate');
+/** A velocity: on the grid, and no larger than a map is wide (a world never moves farther in a tick). */
+const Velocity = t.refinement(t.number, (n) => Math.abs(n) <= MAX_COORDINATE && onGrid(n), 'Velocity');
+
+/**
+ * An entity in a full state or a restore bundle, each field in the range the world and the wire give it (hp a
+ * u16, positions on the grid within the map's largest size): a value outside it is refused here, before it can
+ * reach a world, a hash or an encoder that would throw on it.
+ */
 export const EntityStateCodec = t.type({
   id: Uint32,
   kind: t.union([t.literal('player'), t.literal('npc')]),
-  x: Finite,
-  y: Finite,
-  vx: Finite,
-  vy: Finite,
-  hp: Uint32,
+  x: Coordinate,
+  y: Coordinate,
+  vx: Velocity,
+  vy: Velocity,
+  hp: Uint16,
 });
 
 export const SyncErrorType = t.union([t.literal('DESYNC'), t.literal('TIMEOUT'), t.literal('CONFLICT')]);

@@ -1,8 +1,8 @@
 import { either } from 'fp-ts';
 import type * as t from 'io-ts';
-import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { type P2PError, p2pError } from '../errors.js';
 import { CONTROL_CODECS, type ControlMessage } from './control-codecs.js';
+import { describeErrors } from './describe-errors.js';
 import {
   AckCodec,
   AppCodec,
@@ -98,7 +98,9 @@ export const decodePayload = (
   const codec = CONTROL_CODECS[kind] as unknown as t.Decoder<unknown, ControlMessage>;
   const decoded = codec.decode(json);
   if (either.isLeft(decoded)) {
-    const reasons = PathReporter.report(decoded).join('; ');
+    // A bounded reason: io-ts's PathReporter stringifies the value, and a peer's value nested thousands deep
+    // overflows the stack there (a throw past every handler), or one megabytes wide costs megabytes per error.
+    const reasons = describeErrors(decoded.left, 1);
     return either.left(p2pError('ERR_MESSAGE_INVALID', `${kind}: ${reasons}`, { kind }));
   }
   if (decoded.right.kind !== kind) {

@@ -96,6 +96,12 @@ export interface SyncSettings {
   readonly ringSize: number;
   /** A host correction farther than this from the prediction is a CONFLICT. */
   readonly conflictThreshold: number;
+  /**
+   * Moves made while this many inputs are unprocessed are not made (not predicted, not sent): a host queues at
+   * most MaxQueuedInputs of one player's inputs and cuts a connection that sends more, so a client moving through
+   * a long outage would be cut on every resend. Unbounded when absent (recordings made before the bound).
+   */
+  readonly maxUnprocessedInputs?: number;
 }
 
 export const initialSync = (player: string, settings: SyncSettings): SyncStep => ({
@@ -254,7 +260,9 @@ const onCheckpoint = (received: SyncState, message: CheckpointMessage): SyncStep
   return step(prune({ ...state, kept: { checkpoint: message, world, certificate: state.certificate } }));
 };
 
-const onMove = (state: SyncState, dx: number, dy: number): SyncStep => {
+const onMove = (state: SyncState, dx: number, dy: number, settings: SyncSettings): SyncStep => {
+  const unprocessed = state.lastSeq - state.acked;
+  if (unprocessed >= (settings.maxUnprocessedInputs ?? Number.POSITIVE_INFINITY)) return step(state);
   const seq = state.lastSeq + 1;
   const tick = state.replica.latest?.tick ?? 0;
   const self = predictSelf(state);
@@ -288,7 +296,7 @@ export const syncReducer =
           },
         );
       case 'move':
-        return onMove(state, input.dx, input.dy);
+        return onMove(state, input.dx, input.dy, settings);
       case 'timeout': {
         const tick = state.replica.latest?.tick ?? 0;
         return askForFullState(state, { type: 'TIMEOUT', tick, detail: 'no state update in time' });

@@ -15,6 +15,7 @@ import {
   step,
 } from './world.js';
 import { copyMap } from './copy-map.js';
+import { tickInputs } from './input-queue.js';
 
 /**
  * One map's authoritative state on its host, advanced one tick at a time by a pure function: the stream hands
@@ -66,6 +67,18 @@ export interface MapState {
   readonly checkpoint: CheckpointMessage | null;
   /** Players whose connection is gone, with the tick their entity is removed at unless they come back. */
   readonly away: ReadonlyMap<string, number>;
+  /**
+   * Inputs received and not applied yet, per player, oldest first: a tick applies at most `maxStep` of a player's
+   * movement (input-queue.ts), the rest waits here, at most `maxQueuedInputs` of them.
+   */
+  readonly pending: ReadonlyMap<string, readonly PlayerInput[]>;
+  /**
+   * Players who sent past their queue on their current connection. None of their inputs applies until they join
+   * again: a client takes every input up to the last applied one (`lastInput`) as done, so applying one sent after
+   * a dropped one would have it take the dropped one as done too. Its host cuts the connection (ERR_INPUT_FLOOD),
+   * and the client sends again, on the next one, everything after `lastInput`.
+   */
+  readonly overflowed: ReadonlySet<string>;
 }
 
 /** What arrives between ticks; it takes effect at the next tick, in arrival order. */
@@ -79,11 +92,19 @@ export interface Outgoing {
   readonly message: Message;
 }
 
+/** Inputs of one player dropped in one tick: past its queue, or sent after one that was. */
+export interface DroppedInputs {
+  readonly player: string;
+  readonly inputs: number;
+}
+
 export interface MapStep {
   readonly state: MapState;
   readonly out: readonly Outgoing[];
   /** Players whose input this tick was impossible and got clamped (the seed's position conflict). */
   readonly conflicts: readonly string[];
+  /** Players whose inputs were dropped this tick (see `MapState.overflowed`), and how many. */
+  readonly dropped: readonly DroppedInputs[];
 }
 
 export const initialMapState = (world: World): MapState => ({
@@ -92,6 +113,8 @@ export const initialMapState = (world: World): MapState => ({
   clients: new Map(),
   checkpoint: null,
   away: new Map(),
+  pending: new Map(),
+  overflowed: new Set(),
 });
 
 /**
@@ -169,8 +192,10 @@ const baselines = (
 };
 
 /**
- * One tick: the events since the last tick (joins, leaves, inputs, acks, resync requests, in order), then the
- * world steps, then every client neither `congested` nor stalled gets its delta.
+ * One tick: the events since the last tick (joins, leaves, inputs, acks, resync requests, in order), then what the
+ * movement rules allow of each player's queued inputs (input-queue.ts: at most `maxStep` a tick, surplus waits or,
+ * past `maxQueuedInputs`, is dropped and reported in `dropped`), then the world steps, then every client neither
+ * `congested` nor stalled gets its delta.
  */
 export const advanceMap = (
   state: MapState,
@@ -184,17 +209,10 @@ export const advanceMap = (
   const conflicts: string[] = [];
   const joined = new Set<string>();
   const resync = new Set<string>();
-  // Inputs are applied in runs, one world copy per run (applyInputs); a join or a leave ends a run.
-  let inputs: { player: string; input: PlayerInput }[] = [];
-  const applyRun = () => {
-    if (inputs.length === 0) return;
-    const applied = applyInputs(world, inputs, rules.world);
-    world = applied.world;
-    conflicts.push(...applied.conflicts);
-    inputs = [];
-  };
+  // Inputs wait in their player's queue; after the events the tick applies what the movement rules allow of
+  // each (input-queue.ts), all in one world copy (applyInputs).
+  const inputs = tickInputs(state.pending, state.overflowed, rules.world);
   for (const event of events) {
-    if (event.type !== 'message') applyRun();
     if (event.type === 'join') {
       // A player coming back keeps its entity (addPlayer keeps one it has); a second session starts from a
       // full state, as any new connection does.
@@ -202,10 +220,14 @@ export const advanceMap = (
       clients.delete(event.player);
       world = addPlayer(world, event.player, rules.world);
       joined.add(event.player);
+      inputs.rejoin(event.player);
     } else if (event.type === 'leave') {
       // The leave takes effect at the tick being made (world.tick + 1); the entity waits awayTicks from there.
       if ((rules.awayTicks ?? 0) > 0) away.set(event.player, world.tick + 1 + (rules.awayTicks ?? 0));
-      else world = removePlayer(world, event.player);
+      else {
+        world = removePlayer(world, event.player);
+        inputs.forget(event.player);
+      }
       clients.delete(event.player);
       joined.delete(event.player);
     } else {
@@ -215,7 +237,7 @@ export const advanceMap = (
       // the same tick count (a VPS replays the inputs it held during a restore window that way).
       if (view === undefined && !joined.has(event.player)) continue;
       if (message.kind === 'input') {
-        inputs.push({ player: event.player, input: message });
+        inputs.offer(event.player, message, world.lastInputs[event.player] ?? 0);
       } else if (view === undefined) {
         continue;
       } else if (message.kind === 'ack' && message.tick > view.ackTick && message.tick <= view.sentTick) {
@@ -223,13 +245,21 @@ export const advanceMap = (
       } else if (message.kind === 'resync_request') resync.add(event.player);
     }
   }
-  applyRun();
+  const applied = applyInputs(
+    world,
+    inputs.take((player) => world.players[player] !== undefined),
+    rules.world,
+  );
+  world = applied.world;
+  conflicts.push(...applied.conflicts);
   world = step(world, rules.world);
   away.forEach((until, player) => {
     if (until > world.tick) return;
     world = removePlayer(world, player);
+    inputs.forget(player);
     away.delete(player);
   });
+  const { pending, overflowed, dropped } = inputs.result();
   const hash = world.tick % rules.hashEvery === 0 ? hashWorld(world) : null;
   const shared = sharedMessages(world, hash);
   const out: Outgoing[] = [];
@@ -279,8 +309,17 @@ export const advanceMap = (
     });
   }
   return {
-    state: { world, history: baselines(state.history, clients, world, rules), clients, checkpoint, away },
+    state: {
+      world,
+      history: baselines(state.history, clients, world, rules),
+      clients,
+      checkpoint,
+      away,
+      pending,
+      overflowed,
+    },
     out,
     conflicts,
+    dropped,
   };
 };

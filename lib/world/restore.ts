@@ -2,7 +2,8 @@ import type { X509Certificate } from 'node:crypto';
 import { either } from 'fp-ts';
 import { type P2PError, p2pError } from '../errors.js';
 import { verifyHostCertificate, verifyWithCertificate } from '../crypto/pki.js';
-import type { RestoreMessage } from '../protocol/control-codecs.js';
+import { RestoreMessage } from '../protocol/control-codecs.js';
+import { boundBundleInputs } from './bundle-inputs.js';
 import { checkpointBytes } from './checkpoint.js';
 import { type World, type WorldRules, applyInputs, hashWorld, worldFromSnapshot } from './world.js';
 
@@ -24,15 +25,29 @@ export interface RestoreExpectations {
   readonly now: number;
 }
 
+/** A peer's string as it goes into an error message: a map name can be as long as a frame. */
+const shown = (text: string): string => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
 /**
- * Checks one bundle (DESIGN §6 step 4): the certificate chains to the CA and names the previous owner, its key
- * signed the checkpoint, the checkpoint is for this map under the previous epoch, and the snapshot hashes to
- * the checkpoint's hash. Left codes: ERR_RESTORE_FORGED, ERR_RESTORE_EPOCH, ERR_RESTORE_MISMATCH.
+ * Whether every value is in its type's range (RestoreMessage's codec: ticks, sequence numbers and entity ids
+ * u32, hp u16, positions on the wire's grid) and no entity id comes twice. The session's decoder checks the
+ * same codec, but a bundle is checked again here, where it enters the world: the world hash and the delta
+ * encoder throw on a value past their fields (an hp of 70000), and a throw there took a whole VPS down.
  */
-export const verifyBundle = (
-  bundle: Bundle,
-  expected: RestoreExpectations,
-): either.Either<P2PError, Bundle> => {
+const inRange = (restore: unknown): restore is RestoreMessage => {
+  if (!RestoreMessage.is(restore)) return false;
+  const ids = new Set<number>();
+  for (const entity of restore.entities) {
+    if (ids.has(entity.id)) return false;
+    ids.add(entity.id);
+  }
+  return true;
+};
+
+const verifyChecked = (bundle: Bundle, expected: RestoreExpectations): either.Either<P2PError, Bundle> => {
+  if (!inRange(bundle.restore)) {
+    return either.left(p2pError('ERR_RESTORE_INVALID', 'bundle holds a value outside its type'));
+  }
   const { checkpoint } = bundle.restore;
   const cert = verifyHostCertificate(
     bundle.restore.certificate,
@@ -48,7 +63,7 @@ export const verifyBundle = (
   }
   if (checkpoint.map !== expected.map) {
     return either.left(
-      p2pError('ERR_RESTORE_MISMATCH', `bundle is for map ${checkpoint.map}, not ${expected.map}`),
+      p2pError('ERR_RESTORE_MISMATCH', `bundle is for map ${shown(checkpoint.map)}, not ${expected.map}`),
     );
   }
   const previousEpoch = expected.previousEpoch ?? expected.epoch - 1;
@@ -69,12 +84,56 @@ export const verifyBundle = (
 };
 
 /**
- * The restored world: the newest verified checkpoint's snapshot, then every player's own inputs after that
- * checkpoint's last processed input, in order. Null when no bundle is valid (the map starts empty).
+ * Checks one bundle (DESIGN §6 step 4): every value is in its type's range, the certificate chains to the CA
+ * and names the previous owner, its key signed the checkpoint, the checkpoint is for this map under the previous
+ * epoch, and the snapshot hashes to the checkpoint's hash. Never throws: whatever a bundle holds, the answer is
+ * a code. Left codes: ERR_RESTORE_INVALID, ERR_RESTORE_FORGED, ERR_RESTORE_EPOCH, ERR_RESTORE_MISMATCH.
  */
-export const restoreWorld = (valid: readonly Bundle[], rules: WorldRules): World | null => {
-  const newest = [...valid].sort((a, b) => b.restore.checkpoint.tick - a.restore.checkpoint.tick)[0];
-  if (newest === undefined) return null;
+export const verifyBundle = (
+  bundle: Bundle,
+  expected: RestoreExpectations,
+): either.Either<P2PError, Bundle> => {
+  try {
+    return verifyChecked(bundle, expected);
+  } catch (error) {
+    // Nothing above should throw on a value in range; if something does, it is this bundle's refusal, not the
+    // server's end.
+    const why = error instanceof Error ? error.message : String(error);
+    return either.left(p2pError('ERR_RESTORE_INVALID', `bundle could not be checked: ${why}`));
+  }
+};
+
+/** The bundle whose checkpoint is the newest (the highest tick), or null for none. */
+export const newestBundle = (bundles: Iterable<Bundle>): Bundle | null => {
+  let newest: Bundle | null = null;
+  for (const bundle of bundles)
+    if (newest === null || bundle.restore.checkpoint.tick > newest.restore.checkpoint.tick) newest = bundle;
+  return newest;
+};
+
+/**
+ * Whether every player the newest checkpoint names has brought a bundle: no one who was on the map at that tick
+ * can still bring a newer one. (Someone who joined after it can, which is why a restore window stays open for
+ * a newer checkpoint after it starts the map on this.)
+ */
+export const everyoneReported = (bundles: ReadonlyMap<string, Bundle>): boolean => {
+  const newest = newestBundle(bundles.values());
+  return newest !== null && Object.keys(newest.restore.checkpoint.players).every((p) => bundles.has(p));
+};
+
+/**
+ * The restored world: the newest verified checkpoint's snapshot, then each player's own inputs after that
+ * checkpoint's last processed input, in order, as far as `boundBundleInputs` allows in `travelTicks` of play
+ * (`onDropped` hears of the rest). Null when no bundle is valid (the map starts empty).
+ */
+export const restoreWorld = (
+  valid: readonly Bundle[],
+  rules: WorldRules,
+  travelTicks: number,
+  onDropped?: (player: string, inputs: number) => void,
+): World | null => {
+  const newest = newestBundle(valid);
+  if (newest === null) return null;
   const { checkpoint } = newest.restore;
   let world = worldFromSnapshot({
     tick: checkpoint.tick,
@@ -83,10 +142,15 @@ export const restoreWorld = (valid: readonly Bundle[], rules: WorldRules): World
     lastInputs: checkpoint.lastInputs,
   });
   for (const bundle of valid) {
-    const inputs = [...bundle.restore.inputs].sort((a, b) => a.seq - b.seq);
+    const { kept, dropped } = boundBundleInputs(bundle.restore.inputs, {
+      since: checkpoint.lastInputs[bundle.player] ?? 0,
+      maxStep: rules.maxStep,
+      travelTicks,
+    });
+    if (dropped > 0) onDropped?.(bundle.player, dropped);
     world = applyInputs(
       world,
-      inputs.map((input) => ({ player: bundle.player, input })),
+      kept.map((input) => ({ player: bundle.player, input })),
       rules,
     ).world;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type EntityState, type EntityUpdate, MAX_COORDINATE, quantize } from '../protocol/hot-codecs.js';
 import { copyMap } from './copy-map.js';
+import { DEFAULT_MAX_QUEUED_INPUTS } from './input-queue.js';
 
 /**
  * The world of one map: entities by id, which entity each player controls, and the last input applied per
@@ -25,6 +26,11 @@ export interface WorldRules {
   readonly npcSpeed: number;
   /** Each NPC moves every `npcStride` ticks, round-robin by id (1: all move every tick). */
   readonly npcStride: number;
+  /**
+   * Inputs a player may have waiting for their tick (`MaxQueuedInputs`): a host applies at most `maxStep` of
+   * movement per player per tick (input-queue.ts). Absent in recordings made before it: the default then.
+   */
+  readonly maxQueuedInputs?: number;
 }
 
 export const DEFAULT_RULES: WorldRules = {
@@ -35,6 +41,7 @@ export const DEFAULT_RULES: WorldRules = {
   npcCount: 8,
   npcSpeed: 2,
   npcStride: 1,
+  maxQueuedInputs: DEFAULT_MAX_QUEUED_INPUTS,
 };
 
 const FIRST_PLAYER_ID = 1000;

@@ -91,6 +91,7 @@ describe('VPS restore from client bundles, over real WebSockets on 127.0.0.1', (
         { player: 'bob', restore: bobBundle },
       ],
       DEFAULT_RULES,
+      10, // checkpointEvery: the ticks a bundle's inputs may walk
     );
     const expectedAnn = expected?.entities.get(annEntity as number);
     expect(onVps?.entities.get(annEntity as number)).to.include({ x: expectedAnn?.x, y: expectedAnn?.y });

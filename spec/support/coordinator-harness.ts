@@ -29,6 +29,7 @@ export const isMoved = (e: PlayerAgentEvent): e is Moved => e.type === 'map.move
 export const isLoggedIn = (e: PlayerAgentEvent): e is LoggedIn => e.type === 'logged-in';
 import { type CoordinatorServerEvent, coordinatorServer$ } from '../../streams/coordinator/server.js';
 import { type CoordinatorStore, createMemoryStore } from '../../streams/coordinator/store.js';
+import { createFileStore } from '../../streams/coordinator/file-store.js';
 
 export const SERVICE_KEY = 'vps-service-key';
 
@@ -98,9 +99,18 @@ export const createWorld = async (): Promise<World> => {
   };
 };
 
-/** Starts (or restarts, on `port`) the coordinator over the world's data dir with a fresh memory store. */
-export const startCoordinator = async (world: World, port = 0, restartGraceMs = 0): Promise<void> => {
-  world.store = createMemoryStore();
+/**
+ * Starts (or restarts, on `port`) the coordinator over the world's data dir with the file store the CLI uses (a
+ * restart keeps leases and host ids, and forgets hosts and subscriptions); `settings` override testConfig's
+ * [P2P_COORDINATOR] keys.
+ */
+export const startCoordinator = async (
+  world: World,
+  port = 0,
+  restartGraceMs = 0,
+  settings: Partial<Config['P2P_COORDINATOR']> = {},
+): Promise<void> => {
+  world.store = createFileStore(world.dataDir);
   const authority = await loadOrCreateAuthority(world.dataDir, Date.now());
   world.coordinator = new Recorder(
     coordinatorServer$(
@@ -111,7 +121,7 @@ export const startCoordinator = async (world: World, port = 0, restartGraceMs = 
         serviceKey: SERVICE_KEY,
         config: {
           ...testConfig,
-          P2P_COORDINATOR: { ...testConfig.P2P_COORDINATOR, RestartGraceMS: restartGraceMs },
+          P2P_COORDINATOR: { ...testConfig.P2P_COORDINATOR, RestartGraceMS: restartGraceMs, ...settings },
         },
       },
       { host: '127.0.0.1', port },
@@ -176,16 +186,27 @@ export const startPlayer = (
   return { events, maps };
 };
 
-/** A raw control socket, for requests the agents would never send. */
-export const rawSocket = async (world: World) => {
-  const socket = new WebSocket(world.url);
+/**
+ * A raw control socket, for requests the agents would never send. `localAddress` (another loopback address, such
+ * as 127.0.0.2) makes it a client from another address than the specs' other sockets.
+ */
+export const rawSocket = async (world: World, options: { readonly localAddress?: string } = {}) => {
+  const socket = new WebSocket(world.url, options);
   const messages: Record<string, unknown>[] = [];
   const waiters: Array<() => void> = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   socket.on('message', (data) => {
     messages.push(JSON.parse(toBuffer(data).toString('utf8')) as Record<string, unknown>);
     waiters.splice(0).forEach((w) => w());
   });
-  await new Promise((resolve) => socket.once('open', resolve));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  // Later errors (the coordinator closing on a protocol error) end in `closed`.
+  socket.on('error', () => undefined);
   const waitFor = async (match: (m: Record<string, unknown>) => boolean, ms = 5000) => {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -199,9 +220,12 @@ export const rawSocket = async (world: World) => {
     }
   };
   return {
-    send: (text: string) => socket.send(text),
+    messages,
+    closed,
+    isOpen: () => socket.readyState === socket.OPEN,
+    send: (text: string | Buffer) => socket.send(text),
     request: (body: Record<string, unknown>) => socket.send(JSON.stringify(body)),
-    answer: (id: number | null) => waitFor((m) => m['id'] === id),
+    answer: (id: number | null, ms?: number) => waitFor((m) => m['id'] === id, ms),
     waitFor,
     close: () => socket.close(),
   };

@@ -183,6 +183,8 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
   const syncSettings = {
     ringSize: config.P2P_SYNC.SnapshotRingSize,
     conflictThreshold: config.P2P_SYNC.ConflictThreshold,
+    // What a host queues of one player's inputs: sending more gets the connection cut.
+    maxUnprocessedInputs: config.P2P_LIMITS.MaxQueuedInputs,
   };
   // The newest sync step, status and metrics, read by the restore bundle and the debug commands.
   const syncStep$ = new BehaviorSubject<SyncStep>(initialSync(options.player, syncSettings));

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   EMPTY,
   Observable,
@@ -41,7 +40,10 @@ import { issueHostCertificate } from '../../lib/crypto/pki.js';
 import { issueTicket } from '../../lib/crypto/tickets.js';
 import { heartbeatTimeout } from '../../operators/heartbeat-timeout.js';
 import type { Accounts } from './accounts.js';
+import { createAuthenticator } from './authenticator.js';
 import type { Authority } from './authority.js';
+import { checkHostId } from './host-ids.js';
+import { sortLeaseClaims } from './lease-claims.js';
 import { pickHost } from './placement.js';
 import { createSerialQueue } from './serial-queue.js';
 import { type CoordinatorStore, type HostRecord, type Lease, nextLease } from './store.js';
@@ -63,7 +65,12 @@ export interface Connection {
   readonly messages$: Observable<string>;
   readonly send: (message: Response | Push) => void;
   readonly close: (code: number, reason: string) => void;
+  /** Called once the peer has logged in or registered: the transport stops counting it against its budgets. */
+  readonly authenticated?: () => void;
 }
+
+/** Requests one connection may have under way at once; more are refused (ERR_RATE_LIMITED) without a turn. */
+const MAX_REQUESTS_IN_FLIGHT = 16;
 
 export interface CoordinatorDeps {
   readonly store: CoordinatorStore;
@@ -103,6 +110,14 @@ export type CoordinatorEvent =
     }
   | { readonly event: 'lease.revoked'; readonly map: string; readonly hostId: string; readonly epoch: number }
   | {
+      readonly event: 'lease.refused';
+      readonly map: string;
+      readonly hostId: string;
+      readonly epoch: number;
+      readonly code: 'ERR_LEASE_UNKNOWN';
+      readonly message: string;
+    }
+  | {
       readonly event: 'host.reported';
       readonly map: string;
       readonly hostId: string;
@@ -122,6 +137,7 @@ interface Peer {
   player: string | null;
   host: string | null;
   readonly heartbeats: Subject<void>;
+  inFlight: number;
 }
 
 /**
@@ -144,7 +160,7 @@ export const runCoordinator = (
     const serial = createSerialQueue();
     const events$ = new Subject<CoordinatorEvent>();
     const peers = new Map<string, Peer>();
-    const loginTimes = new Map<string, number[]>();
+    const authenticate = createAuthenticator({ ...deps, settings, now: () => scheduler.now() });
 
     const ownerOf = (host: HostRecord): Owner => ({ id: host.id, url: host.url, kind: host.kind });
     const ticketFor = (player: string, map: string, host: string, mapEpoch: number) =>
@@ -247,22 +263,11 @@ export const runCoordinator = (
     // ---- requests ---------------------------------------------------------------------------------------------
 
     const login = async (peer: Peer, request: LoginRequest) => {
-      const address = peer.connection.address;
-      const now = scheduler.now();
-      const recent = (loginTimes.get(address) ?? []).filter((t) => now - t < settings.LoginWindowMS);
-      recent.push(now);
-      loginTimes.set(address, recent);
-      if (recent.length > settings.LoginRateLimit) {
-        throw p2pError(
-          'ERR_RATE_LIMITED',
-          `more than ${settings.LoginRateLimit} logins in ${settings.LoginWindowMS} ms`,
-        );
-      }
-      const account = await deps.accounts.authenticate(request.name, request.password);
-      if (either.isLeft(account)) throw account.left;
-      peer.player = account.right.name;
+      const account = await authenticate.player(peer.connection.address, request.name, request.password);
+      peer.player = account.name;
+      peer.connection.authenticated?.();
       return {
-        player: account.right.name,
+        player: account.name,
         caCertificate: authority.ca.certificatePem,
         ticketPublicKey: authority.ticketPublicKeyPem,
       };
@@ -277,8 +282,8 @@ export const runCoordinator = (
       const remaining = startedAt + settings.RestartGraceMS - scheduler.now();
       if (remaining <= 0) return;
       const lease = await store.getLease(map);
-      // A durable lease whose owner is back (or that has none) needs no wait.
-      if (lease !== undefined && (lease.owner === null || (await store.getHost(lease.owner))?.alive === true))
+      // Only a lease the store holds can be re-announced: one whose owner is back (or that has none) needs no wait.
+      if (lease === undefined || lease.owner === null || (await store.getHost(lease.owner))?.alive === true)
         return;
       const reannounced$ = events$.pipe(
         filter((e) => e.event === 'host.registered' && e.leases.some((l) => l.map === map)),
@@ -347,54 +352,17 @@ export const runCoordinator = (
       });
     };
 
-    const sameSecret = (given: string | undefined, expected: string | null) =>
-      given !== undefined &&
-      expected !== null &&
-      given.length === expected.length &&
-      timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-
-    /**
-     * Re-announced leases: kept when they are still the newest, adopted when the store lost them (a restart),
-     * else returned as revoked for the caller to tell the host.
-     */
-    const reconcileLeases = async (hostId: string, held: readonly HeldLease[]) => {
-      const kept: HeldLease[] = [];
-      const revoked: HeldLease[] = [];
-      for (const { map, epoch } of held) {
-        const lease = await store.getLease(map);
-        if (lease === undefined || epoch > lease.epoch || (lease.owner === hostId && lease.epoch === epoch)) {
-          if (lease?.owner != null && lease.owner !== hostId) {
-            pushToHost(lease.owner, { push: 'lease.revoked', map, epoch: lease.epoch });
-            events$.next({ event: 'lease.revoked', map, hostId: lease.owner, epoch: lease.epoch });
-          }
-          await store.putLease({ ...lease, map, owner: hostId, epoch });
-          kept.push({ map, epoch });
-        } else {
-          revoked.push({ map, epoch });
-          events$.next({ event: 'lease.revoked', map, hostId, epoch });
-        }
-      }
-      return { kept, revoked };
-    };
-
     const register = async (peer: Peer, request: RegisterRequest) => {
-      if (request.role === 'vps') {
-        if (!sameSecret(request.serviceKey, deps.serviceKey))
-          throw p2pError('ERR_AUTH_FAILED', 'wrong service key');
-      } else {
-        const account = await deps.accounts.authenticate(request.account ?? '', request.password);
-        if (either.isLeft(account)) throw account.left;
-        if (!account.right.roles.includes('host')) {
-          throw p2pError('ERR_AUTH_ROLE', `account ${account.right.name} may not host maps`);
-        }
-      }
-      const certificate = issueHostCertificate(authority.ca, request.csr, {
-        hostId: request.hostId,
-        validitySeconds: settings.CertificateValiditySeconds,
-        now: scheduler.now(),
-      });
-      if (either.isLeft(certificate)) throw certificate.left;
-      const { kept, revoked } = await serial(async () => {
+      const owner = await authenticate.registrant(peer.connection.address, request);
+      const { certificate, kept, revoked, refused } = await serial(async () => {
+        // The id first: a certificate naming another account's host is never issued.
+        const { free } = await checkHostId(store, request.hostId, owner, settings.MaxHostIdsPerAccount);
+        const certificate = issueHostCertificate(authority.ca, request.csr, {
+          hostId: request.hostId,
+          validitySeconds: settings.CertificateValiditySeconds,
+          now: scheduler.now(),
+        });
+        if (either.isLeft(certificate)) throw certificate.left;
         const existing = await store.getHost(request.hostId);
         if (
           existing?.alive === true &&
@@ -406,6 +374,7 @@ export const runCoordinator = (
             `host ${request.hostId} is already registered on another connection`,
           );
         }
+        if (free) await store.bindHostId(request.hostId, owner);
         await store.putHost({
           id: request.hostId,
           kind: request.role,
@@ -418,12 +387,24 @@ export const runCoordinator = (
         });
         // Pushes from here on reach it (its agent keeps the ones that come before this answer).
         peer.host = request.hostId;
-        const reconciled = await reconcileLeases(request.hostId, request.leases);
+        peer.connection.authenticated?.();
+        const claims = await sortLeaseClaims(store, request.hostId, request.leases);
         await placeOrphans();
-        return reconciled;
+        return { certificate: certificate.right, ...claims };
       });
       peer.heartbeats.next();
-      for (const lease of revoked) peer.connection.send({ push: 'lease.revoked', ...lease });
+      for (const lease of [...revoked, ...refused]) peer.connection.send({ push: 'lease.revoked', ...lease });
+      for (const { map, epoch } of revoked)
+        events$.next({ event: 'lease.revoked', map, hostId: request.hostId, epoch });
+      for (const { map, epoch } of refused)
+        events$.next({
+          event: 'lease.refused',
+          map,
+          hostId: request.hostId,
+          epoch,
+          code: 'ERR_LEASE_UNKNOWN',
+          message: `host ${request.hostId} claimed ${map} under epoch ${epoch}, which it was never granted`,
+        });
       events$.next({
         event: 'host.registered',
         hostId: request.hostId,
@@ -432,7 +413,7 @@ export const runCoordinator = (
         leases: kept,
       });
       return {
-        certificate: certificate.right,
+        certificate,
         caCertificate: authority.ca.certificatePem,
         ticketPublicKey: authority.ticketPublicKeyPem,
         leases: kept,
@@ -491,26 +472,49 @@ export const runCoordinator = (
       });
     };
 
+    /**
+     * One message, answered or refused with a code; never rejects, whatever the message or the handling throws, so
+     * no message ends its connection's stream, let alone the coordinator's.
+     */
     const onMessage = async (peer: Peer, text: string) => {
-      const decoded = decodeRequest(text, settings.MaxMessageBytes);
-      if (either.isLeft(decoded)) {
-        refuse(peer, decoded.left.id, decoded.left.error);
-        return;
-      }
-      const request = decoded.right;
-      const id = 'id' in request ? request.id : null;
+      let id: number | null = null;
       try {
-        const result = await handle(peer, request);
-        if (id !== null) peer.connection.send({ id, ok: true, result });
+        const decoded = decodeRequest(text, settings.MaxMessageBytes);
+        if (either.isLeft(decoded)) {
+          refuse(peer, decoded.left.id, decoded.left.error);
+          return;
+        }
+        const request = decoded.right;
+        // By the codec, not by the object: a heartbeat may carry any `id` (codecs keep unknown keys), never answered.
+        id = request.type === 'heartbeat' ? null : request.id;
+        if (peer.inFlight >= MAX_REQUESTS_IN_FLIGHT)
+          throw p2pError('ERR_RATE_LIMITED', `more than ${MAX_REQUESTS_IN_FLIGHT} requests under way`);
+        peer.inFlight++;
+        try {
+          const result = await handle(peer, request);
+          if (id !== null) peer.connection.send({ id, ok: true, result });
+        } finally {
+          peer.inFlight--;
+        }
       } catch (error) {
-        refuse(peer, id, toP2PError(error, 'ERR_REQUEST_MALFORMED'));
+        try {
+          refuse(peer, id, toP2PError(error, 'ERR_REQUEST_MALFORMED'));
+        } catch {
+          // The socket is gone: nobody is left to answer.
+        }
       }
     };
 
     // ---- connections ------------------------------------------------------------------------------------------
 
     const serve = (connection: Connection): Observable<never> => {
-      const peer: Peer = { connection, player: null, host: null, heartbeats: new Subject<void>() };
+      const peer: Peer = {
+        connection,
+        player: null,
+        host: null,
+        heartbeats: new Subject<void>(),
+        inFlight: 0,
+      };
       peers.set(connection.id, peer);
       // A registered host (its first heartbeat is its registration) that then stays silent for
       // HeartbeatTimeoutMS is dead, like one whose socket closed.
@@ -548,7 +552,8 @@ export const runCoordinator = (
         finalize(() => {
           watchdog.unsubscribe();
           peers.delete(connection.id);
-          if (peer.host !== null) void hostLost(peer.host, connection.id, 'control connection closed');
+          if (peer.host !== null && !stopping)
+            void hostLost(peer.host, connection.id, 'control connection closed');
           void serial(() => store.unsubscribeAll(connection.id));
         }),
       );
@@ -558,5 +563,11 @@ export const runCoordinator = (
       mergeMap(() => from(moveUnclaimed())),
       ignoreElements(),
     );
-    return merge(events$, afterGrace$, connections$.pipe(mergeMap(serve)));
+    // Unsubscribed first (merge tears its sources down in order): a coordinator that stops closes every socket, and
+    // must not take that for every host lost, moving each map to nobody under a new epoch it would keep on disk.
+    let stopping = false;
+    const stop$ = new Observable<never>(() => () => {
+      stopping = true;
+    });
+    return merge(stop$, events$, afterGrace$, connections$.pipe(mergeMap(serve)));
   });

@@ -1,8 +1,9 @@
 import { toBuffer } from '../session/ws-duplex.js';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Observable, Subject, share } from 'rxjs';
+import type { AddressInfo, Socket } from 'node:net';
+import { Observable, Subject, asyncScheduler, share } from 'rxjs';
+import { either } from 'fp-ts';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
@@ -11,6 +12,8 @@ import {
   type CoordinatorEvent,
   runCoordinator,
 } from './coordinator.js';
+import { type SocketPass, createSocketBudget } from './socket-budget.js';
+import type { P2PError } from '../../lib/errors.js';
 
 export type CoordinatorServerEvent = CoordinatorEvent | { readonly event: 'listening'; readonly url: string };
 
@@ -20,7 +23,10 @@ export interface ListenOptions {
   readonly port: number;
 }
 
-const toConnection = (socket: WebSocket, request: IncomingMessage): Connection => {
+/** WebSocket close code for a control socket that did not log in or register in time (ERR_AUTH_TIMEOUT). */
+export const AUTH_TIMEOUT_CLOSE_CODE = 4008;
+
+const toConnection = (socket: WebSocket, request: IncomingMessage, pass: SocketPass): Connection => {
   const messages = new Subject<string>();
   socket.on('message', (data, isBinary) => messages.next(isBinary ? '' : toBuffer(data).toString('utf8')));
   socket.on('close', () => messages.complete());
@@ -33,7 +39,46 @@ const toConnection = (socket: WebSocket, request: IncomingMessage): Connection =
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     },
     close: (code, reason) => socket.close(code, reason),
+    authenticated: pass.authenticated,
   };
+};
+
+/** Turns a TCP connection away before HTTP: a 503 naming the code, then the socket is gone. */
+const refuseSocket = (socket: Socket, error: P2PError) => {
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+  socket.on('error', () => undefined);
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `X-Warp-Error: ${error.code}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+};
+
+/** Where each admitted TCP socket stands: its place in the budget, and its WebSocket once upgraded. */
+interface Admitted {
+  readonly pass: SocketPass;
+  ws: WebSocket | null;
+}
+
+/**
+ * A socket whose deadline passed before it logged in or registered: a WebSocket is told ERR_AUTH_TIMEOUT and
+ * closed with AUTH_TIMEOUT_CLOSE_CODE; anything still in HTTP (a stalled upgrade, a silent socket) is destroyed.
+ */
+const expireSocket = (socket: Socket, admitted: Admitted) => {
+  const ws = admitted.ws;
+  if (ws === null) {
+    socket.destroy();
+    return;
+  }
+  if (ws.readyState === ws.OPEN)
+    ws.send(
+      JSON.stringify({
+        id: null,
+        ok: false,
+        error: { code: 'ERR_AUTH_TIMEOUT', message: 'log in or register sooner after connecting' },
+      }),
+    );
+  ws.close(AUTH_TIMEOUT_CLOSE_CODE, 'ERR_AUTH_TIMEOUT');
 };
 
 /** Prometheus metrics derived from the coordinator's own event stream and its store. */
@@ -41,8 +86,17 @@ const createMetrics = (
   deps: CoordinatorDeps,
   events$: Observable<CoordinatorServerEvent>,
   sockets: () => number,
+  unauthenticated: () => number,
 ) => {
   const registry = new Registry();
+  new Gauge({
+    name: 'warp_coordinator_unauthenticated_sockets',
+    help: 'TCP sockets not yet logged in or registered (bounded by MaxUnauthenticated)',
+    registers: [registry],
+    collect() {
+      this.set(unauthenticated());
+    },
+  });
   new Gauge({
     name: 'warp_coordinator_hosts',
     help: 'Live hosts, by kind',
@@ -92,33 +146,78 @@ const createMetrics = (
  * The coordinator on one port: WebSocket control connections, and HTTP `/healthz` and `/metrics` (Prometheus
  * text). Emits `listening` with the URL once bound, then every coordinator event. Unsubscribing closes every
  * socket and the server.
+ *
+ * Every TCP socket counts against the unauthenticated budget from its accept until it logs in or registers: one
+ * past MaxUnauthenticatedPerAddress (or MaxUnauthenticated in all) gets a 503 with ERR_CONNECTION_LIMIT, and one
+ * still unauthenticated after AuthTimeoutMS is closed (ERR_AUTH_TIMEOUT). HTTP headers and requests, upgrades
+ * included, must arrive within HttpTimeoutMS.
  */
 export const coordinatorServer$ = (
   deps: CoordinatorDeps,
   listen: ListenOptions,
 ): Observable<CoordinatorServerEvent> =>
   new Observable<CoordinatorServerEvent>((subscriber) => {
-    const http = createServer();
-    const wss = new WebSocketServer({
-      server: http,
-      maxPayload: deps.config.P2P_COORDINATOR.MaxMessageBytes * 16,
+    const settings = deps.config.P2P_COORDINATOR;
+    const http = createServer({
+      headersTimeout: settings.HttpTimeoutMS,
+      requestTimeout: settings.HttpTimeoutMS,
+      // How often Node looks for requests past those timeouts (30 s by default: the bound would be 30 s late).
+      connectionsCheckingInterval: Math.min(1000, settings.HttpTimeoutMS),
     });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: settings.MaxMessageBytes * 16 });
+    const budget = createSocketBudget({
+      perAddress: settings.MaxUnauthenticatedPerAddress,
+      total: settings.MaxUnauthenticated,
+      timeoutMs: settings.AuthTimeoutMS,
+      scheduler: deps.scheduler ?? asyncScheduler,
+    });
+    const admitted = new WeakMap<Socket, Admitted>();
     const connections$ = new Subject<Connection>();
-    wss.on('connection', (socket, request) => connections$.next(toConnection(socket, request)));
+
+    http.on('connection', (socket: Socket) => {
+      const pass = budget.admit(socket.remoteAddress ?? 'unknown', () => {
+        const entry = admitted.get(socket);
+        if (entry !== undefined) expireSocket(socket, entry);
+      });
+      if (either.isLeft(pass)) {
+        refuseSocket(socket, pass.left);
+        return;
+      }
+      admitted.set(socket, { pass: pass.right, ws: null });
+      socket.once('close', pass.right.release);
+    });
+    http.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      const entry = admitted.get(socket);
+      if (entry === undefined) {
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        entry.ws = ws;
+        connections$.next(toConnection(ws, request, entry.pass));
+      });
+    });
 
     const events$ = runCoordinator(connections$, deps).pipe(share());
-    const metrics = createMetrics(deps, events$, () => wss.clients.size);
+    const metrics = createMetrics(
+      deps,
+      events$,
+      () => wss.clients.size,
+      () => budget.unauthenticated(),
+    );
     const eventSubscription = events$.subscribe(subscriber);
 
     http.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      if (request.url === '/healthz') {
+      if (!admitted.has(request.socket)) {
+        request.socket.destroy();
+      } else if (request.url === '/healthz') {
         response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       } else if (request.url === '/metrics') {
         metrics.registry.metrics().then(
           (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
           () => response.writeHead(500).end(),
         );
-      } else if (request.headers.upgrade === undefined) {
+      } else {
         response.writeHead(404).end();
       }
     });
@@ -135,5 +234,7 @@ export const coordinatorServer$ = (
       for (const client of wss.clients) client.terminate();
       wss.close();
       http.close();
+      // Sockets still in HTTP (idle, stalled, keep-alive) would hold the process until their deadlines.
+      http.closeAllConnections();
     };
   });

@@ -48,11 +48,22 @@ export interface CoordinatorStore {
   readonly subscribe: (map: string, client: string) => Promise<void>;
   readonly unsubscribeAll: (client: string) => Promise<void>;
   readonly subscribers: (map: string) => Promise<readonly string[]>;
+  /** Who a host id belongs to (an account name, or SERVICE_PRINCIPAL): the first to register it. */
+  readonly hostIdOwner: (hostId: string) => Promise<string | undefined>;
+  /** Gives a host id to `owner` for good; durable before it resolves where the store is. */
+  readonly bindHostId: (hostId: string, owner: string) => Promise<void>;
+  /** How many host ids `owner` holds. */
+  readonly hostIdCount: (owner: string) => Promise<number>;
 }
 
-/** The default store: in process memory. A coordinator restart empties it; hosts re-announce their leases. */
+/**
+ * The store in process memory, for specs and benches: a coordinator restart empties it, so the leases hosts
+ * re-announce after one are unknown and refused (ERR_LEASE_UNKNOWN), and host ids are free again. The CLI uses the
+ * file store, which keeps both.
+ */
 export const createMemoryStore = (): CoordinatorStore => {
   const hosts = new Map<string, HostRecord>();
+  const hostIds = new Map<string, string>();
   const leases = new Map<string, Lease>();
   const subscriptions = new Map<string, Set<string>>();
   return {
@@ -79,5 +90,11 @@ export const createMemoryStore = (): CoordinatorStore => {
       return Promise.resolve();
     },
     subscribers: (map) => Promise.resolve([...(subscriptions.get(map) ?? [])]),
+    hostIdOwner: (hostId) => Promise.resolve(hostIds.get(hostId)),
+    bindHostId: (hostId, owner) => {
+      hostIds.set(hostId, owner);
+      return Promise.resolve();
+    },
+    hostIdCount: (owner) => Promise.resolve([...hostIds.values()].filter((o) => o === owner).length),
   };
 };

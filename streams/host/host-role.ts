@@ -57,7 +57,10 @@ export interface HostRoleConfig {
 export type HostRoleEvent =
   | SessionServerEvent
   | (HostAgentEvent & { readonly event: 'coordinator' })
-  /** What a VPS restore window did: each bundle's verdict, then the tick the map restarted from. */
+  /**
+   * What a VPS restore window did: each bundle's verdict, the tick the map (re)started from, inputs dropped past
+   * their bounds; and a map whose tick loop failed (its players cut with ERR_MAP_FAILED).
+   */
   | (RestoreEvent & { readonly event: 'restore'; readonly map: string });
 
 /**
@@ -152,7 +155,12 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
     );
     const restores$ = mapEvents$.pipe(
       mergeMap(({ map, event }): HostRoleEvent[] =>
-        event.type === 'bundle' || event.type === 'restored' ? [{ ...event, event: 'restore', map }] : [],
+        event.type === 'bundle' ||
+        event.type === 'restored' ||
+        event.type === 'dropped' ||
+        event.type === 'failed'
+          ? [{ ...event, event: 'restore', map }]
+          : [],
       ),
     );
     const recording$ =

@@ -11,6 +11,7 @@ import {
 } from 'rxjs';
 import { tickClock } from '../../operators/tick-clock.js';
 import {
+  type DroppedInputs,
   type MapEvent,
   type MapRules,
   type MapStep,
@@ -50,6 +51,8 @@ export type MapHostEvent =
       readonly congested: readonly string[];
       readonly out: readonly Outgoing[];
       readonly conflicts: readonly string[];
+      /** Players whose inputs were dropped this tick, past their queue (their session is cut: ERR_INPUT_FLOOD). */
+      readonly dropped: readonly DroppedInputs[];
     };
 
 /**
@@ -64,7 +67,7 @@ export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): 
       scheduler: config.scheduler ?? asyncScheduler,
     });
     const start: Tick = {
-      step: { state: initialMapState(config.world), out: [], conflicts: [] },
+      step: { state: initialMapState(config.world), out: [], conflicts: [], dropped: [] },
       events: [],
       congested: [],
     };
@@ -86,6 +89,7 @@ export const mapHost$ = (events$: Observable<MapEvent>, config: MapHostConfig): 
         congested,
         out: step.out,
         conflicts: step.conflicts,
+        dropped: step.dropped,
       })),
     );
     return concat(of<MapHostEvent>({ type: 'started', world: config.world, rules: config.rules }), ticked$);

@@ -1,12 +1,13 @@
-import { type SchedulerLike, Subject, type Subscription, asyncScheduler } from 'rxjs';
-import { either } from 'fp-ts';
+import { EMPTY, type SchedulerLike, Subject, Subscription, asyncScheduler, catchError } from 'rxjs';
 import { type P2PError, p2pError } from '../../lib/errors.js';
-import { type Bundle, restoreWorld } from '../../lib/world/restore.js';
 import type { Message } from '../../lib/protocol/messages.js';
 import type { MapEvent, MapRules } from '../../lib/world/map-state.js';
 import type { Config } from '../../config/schema.js';
 import { DEFAULT_RULES, type World, type WorldRules, createWorld } from '../../lib/world/world.js';
 import { type MapHostEvent, mapHost$ } from './map-host.js';
+import { type MapRestore, type RestoreEvent, type RestorePolicy, createMapRestore } from './map-restore.js';
+
+export type { RestoreEvent, RestorePolicy } from './map-restore.js';
 
 export interface WorldSettings {
   readonly rules: WorldRules;
@@ -22,6 +23,8 @@ export interface WorldSettings {
   readonly maxUnackedTicks: number;
   /** How long a disconnected player's entity waits for it to come back. */
   readonly playerGraceMs: number;
+  /** Inputs kept per player while a restore window is open (default 256); past it they are dropped, counted. */
+  readonly restoreHeldInputs?: number;
 }
 
 /**
@@ -44,12 +47,9 @@ export const worldSettings = (config: Config): WorldSettings => ({
   maxBacklogBytes: config.P2P_LIMITS.MaxBacklogBytes,
   maxUnackedTicks: config.P2P_LIMITS.MaxUnackedTicks,
   playerGraceMs: playerGraceMs(config),
+  // Inputs waiting for a restored map are inputs waiting for their tick: the same per-player bound.
+  restoreHeldInputs: config.P2P_LIMITS.MaxQueuedInputs,
 });
-
-/** What a restore window did: each bundle's verdict, and the tick the map restarted from (null: empty). */
-export type RestoreEvent =
-  | { readonly type: 'bundle'; readonly player: string; readonly code: string | null }
-  | { readonly type: 'restored'; readonly tick: number | null; readonly bundles: number };
 
 /** A connected player on a map, as the router sees it. */
 export interface MapPeer {
@@ -82,9 +82,6 @@ export interface MapRouter {
   readonly close: () => void;
 }
 
-/** Inputs kept per restore window for after the restore; past this a flood is dropped, not buffered. */
-const MAX_HELD_INPUTS = 4096;
-
 const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_request']);
 
 /**
@@ -92,42 +89,6 @@ const ROUTED: ReadonlySet<Message['kind']> = new Set(['input', 'ack', 'resync_re
  * player's messages; sends go back to each player's channel. Slow players are skipped while congested and
  * dropped past `maxBacklogBytes`; neither delays the tick or anyone else.
  */
-/**
- * The VPS restores a map it took over (DESIGN §6): for `windowMs` after the first player arrives it collects
- * the players' bundles, then starts from the newest valid one (or empty). The window closes early once every
- * player named by the newest valid checkpoint has brought a bundle.
- */
-export interface RestorePolicy {
-  readonly windowMs: number;
-  /** Whether a map starting here has a world to restore (it was taken over); if not it starts fresh at once. */
-  readonly wanted?: (map: string) => boolean;
-  readonly verify: (map: string, epoch: number, bundle: Bundle) => either.Either<P2PError, Bundle>;
-}
-
-interface Restoring {
-  readonly epoch: number;
-  readonly bundles: Bundle[];
-  /** Players who arrived during the window, joined once the map starts. */
-  readonly arrivals: Map<string, MapPeer>;
-  /** Inputs sent during the window: applied once the map runs (a restored player's are ignored if older). */
-  readonly held: { readonly player: string; readonly message: Message }[];
-  readonly timer: Subscription;
-}
-
-/**
- * Whether the window can close early: every player the newest valid checkpoint names has brought a bundle, so
- * no one who was on the map then can still bring a newer one. Waiting out `windowMs` would only delay play.
- */
-const everyoneReported = (bundles: readonly Bundle[]): boolean => {
-  const newest = bundles.reduce<Bundle | null>(
-    (best, b) => (best === null || b.restore.checkpoint.tick > best.restore.checkpoint.tick ? b : best),
-    null,
-  );
-  if (newest === null) return false;
-  const reported = new Set(bundles.map((b) => b.player));
-  return Object.keys(newest.restore.checkpoint.players).every((player) => reported.has(player));
-};
-
 export const createMapRouter = (
   settings: WorldSettings,
   sign: () => (bytes: Buffer) => string,
@@ -135,8 +96,23 @@ export const createMapRouter = (
   restore?: RestorePolicy,
 ): MapRouter => {
   const maps = new Map<string, LiveMap>();
-  const restoring = new Map<string, Restoring>();
   const events$ = new Subject<{ map: string; event: MapHostEvent | RestoreEvent }>();
+
+  /**
+   * A map whose tick loop threw (a bug, or a value that got past validation): its players are cut with a code
+   * and it is gone, to start again when they come back. An error left to RxJS would end the whole process.
+   */
+  const fail = (map: string, error: unknown, live: LiveMap | undefined = maps.get(map)) => {
+    if (live === undefined || maps.get(map) !== live) return;
+    // A failing map stops its restore too (`restorer` is built below; this runs only once maps do).
+    maps.delete(map);
+    restorer?.stop(map);
+    live.subscription.unsubscribe();
+    const why = error instanceof Error ? error.message : String(error);
+    const failed = p2pError('ERR_MAP_FAILED', `map ${map} stopped: ${why}`);
+    events$.next({ map, event: { type: 'failed', code: failed.code, message: failed.message } });
+    for (const peer of live.players.values()) peer.close(failed);
+  };
 
   const start = (map: string, epoch: number, world: World = createWorld(settings.rules)): LiveMap => {
     const events = new Subject<MapEvent>();
@@ -166,13 +142,22 @@ export const createMapRouter = (
       });
       return found;
     };
-    const subscription = mapHost$(events, {
+    // The map exists before its loop runs, so a failure of the loop (caught below) knows which map it ends.
+    const live: LiveMap = { epoch, events, players, subscription: new Subscription() };
+    maps.set(map, live);
+    const host$ = mapHost$(events, {
       rules,
       world,
       updateIntervalMs: settings.updateIntervalMs,
       congested,
       ...(scheduler === undefined ? {} : { scheduler }),
-    }).subscribe((event) => {
+    }).pipe(
+      catchError((error: unknown) => {
+        fail(map, error, live);
+        return EMPTY;
+      }),
+    );
+    const subscription = host$.subscribe((event) => {
       // Reported before the sends, so a listener sees each tick when it runs, not a thousand sends later.
       events$.next({ map, event });
       if (event.type === 'ticked') {
@@ -186,8 +171,7 @@ export const createMapRouter = (
         }
       }
     });
-    const live = { epoch, events, players, subscription };
-    maps.set(map, live);
+    live.subscription.add(subscription);
     return live;
   };
 
@@ -199,89 +183,60 @@ export const createMapRouter = (
     previous?.close(p2pError('ERR_SESSION_REPLACED', `${player} connected again on another session`));
   };
 
-  /** Ends a restore window: the newest valid bundle wins, then everyone who waited joins. */
-  const finishRestore = (map: string) => {
-    const pending = restoring.get(map);
-    if (pending === undefined) return;
-    restoring.delete(map);
-    const world = restoreWorld(pending.bundles, settings.rules);
-    events$.next({
-      map,
-      event: { type: 'restored', tick: world?.tick ?? null, bundles: pending.bundles.length },
-    });
-    const live = start(map, pending.epoch, world ?? createWorld(settings.rules));
+  /** Starts a restored map (replacing one running: a restart), with these players joined. */
+  const launch = (map: string, epoch: number, world: World, peers: ReadonlyMap<string, MapPeer>) => {
+    maps.get(map)?.subscription.unsubscribe();
+    const live = start(map, epoch, world);
     // Players the checkpoint names who are not here yet are away: their entities wait the grace period for them,
     // then go (without a leave they would stay in the world, and in every checkpoint after, for ever).
-    for (const player of Object.keys(world?.players ?? {}))
-      if (!pending.arrivals.has(player)) live.events.next({ type: 'leave', player });
-    for (const [player, peer] of pending.arrivals) join(live, player, peer);
-    for (const { player, message } of pending.held) live.events.next({ type: 'message', player, message });
+    for (const player of Object.keys(world.players))
+      if (!peers.has(player)) live.events.next({ type: 'leave', player });
+    for (const [player, peer] of peers) join(live, player, peer);
+    return live;
+  };
+
+  const restorer: MapRestore | undefined =
+    restore === undefined
+      ? undefined
+      : createMapRestore({
+          settings,
+          policy: restore,
+          scheduler: scheduler ?? asyncScheduler,
+          running: (map) => maps.get(map),
+          launch,
+          report: (map, event) => events$.next({ map, event }),
+          fail: (map, error) => fail(map, error),
+        });
+
+  /** What a player's message does: the restore's if it takes it, else routed to the map it plays on. */
+  const route = (map: string, player: string, peer: MapPeer, message: Message) => {
+    if (restorer?.message(map, player, peer, message) === true) return;
+    const live = maps.get(map);
+    if (live !== undefined && ROUTED.has(message.kind) && live.players.get(player) === peer) {
+      live.events.next({ type: 'message', player, message });
+    }
   };
 
   return {
     attach: (map, epoch, player, peer) => {
       const running = maps.get(map);
-      if (running === undefined && restore !== undefined && (restore.wanted?.(map) ?? true)) {
-        const pending =
-          restoring.get(map) ??
-          ((): Restoring => {
-            const created: Restoring = {
-              epoch,
-              bundles: [],
-              arrivals: new Map(),
-              held: [],
-              timer: (scheduler ?? asyncScheduler).schedule(() => finishRestore(map), restore.windowMs),
-            };
-            restoring.set(map, created);
-            return created;
-          })();
-        const previous = pending.arrivals.get(player);
-        pending.arrivals.set(player, peer);
-        previous?.close(p2pError('ERR_SESSION_REPLACED', `${player} connected again on another session`));
-      } else join(running ?? start(map, epoch), player, peer);
-      const current = () => maps.get(map);
+      if (running === undefined && restorer?.wants(map) === true) restorer.arrive(map, epoch, player, peer);
+      else join(running ?? start(map, epoch), player, peer);
       return {
         message: (message) => {
-          const pending = restoring.get(map);
-          if (message.kind === 'restore' && pending !== undefined && restore !== undefined) {
-            const verified = restore.verify(map, pending.epoch, { player, restore: message });
-            if (either.isRight(verified)) pending.bundles.push(verified.right);
-            else peer.send({ kind: 'error', code: verified.left.code, message: verified.left.message });
-            events$.next({
-              map,
-              event: { type: 'bundle', player, code: either.isRight(verified) ? null : verified.left.code },
-            });
-            if (everyoneReported(pending.bundles)) {
-              pending.timer.unsubscribe();
-              finishRestore(map);
-            }
-            return;
-          }
-          if (pending !== undefined && message.kind === 'input' && pending.arrivals.get(player) === peer) {
-            if (pending.held.length < MAX_HELD_INPUTS) pending.held.push({ player, message });
-            return;
-          }
-          const live = current();
-          if (message.kind === 'restore' && live !== undefined && restore !== undefined) {
-            // Too late for the window: the map runs already, but this player's own inputs since the
-            // checkpoint still count (the map ignores those it has applied).
-            const verified = restore.verify(map, live.epoch, { player, restore: message });
-            if (either.isLeft(verified)) {
-              peer.send({ kind: 'error', code: verified.left.code, message: verified.left.message });
-              return;
-            }
-            for (const input of message.inputs)
-              live.events.next({ type: 'message', player, message: { kind: 'input', ...input } });
-            return;
-          }
-          if (live !== undefined && ROUTED.has(message.kind) && live.players.get(player) === peer) {
-            live.events.next({ type: 'message', player, message });
+          try {
+            route(map, player, peer, message);
+          } catch (error) {
+            // The boundary of a player's messages: whatever throws past here is that message's refusal, not the
+            // process's end (an error thrown in a subscriber is rethrown where nothing catches it).
+            const why = error instanceof Error ? error.message : String(error);
+            const code = message.kind === 'restore' ? 'ERR_RESTORE_INVALID' : 'ERR_MESSAGE_INVALID';
+            peer.send({ kind: 'error', code, message: `${message.kind} could not be handled: ${why}` });
           }
         },
         detach: () => {
-          const waiting = restoring.get(map)?.arrivals;
-          if (waiting?.get(player) === peer) waiting.delete(player);
-          const live = current();
+          restorer?.leave(map, player, peer);
+          const live = maps.get(map);
           if (live === undefined || live.players.get(player) !== peer) return;
           live.players.delete(player);
           live.events.next({ type: 'leave', player });
@@ -289,16 +244,14 @@ export const createMapRouter = (
       };
     },
     stop: (map) => {
-      restoring.get(map)?.timer.unsubscribe();
-      restoring.delete(map);
+      restorer?.stop(map);
       maps.get(map)?.subscription.unsubscribe();
       maps.delete(map);
     },
     maps: () => maps.keys(),
     events$,
     close: () => {
-      for (const pending of restoring.values()) pending.timer.unsubscribe();
-      restoring.clear();
+      restorer?.close();
       for (const live of maps.values()) live.subscription.unsubscribe();
       maps.clear();
       events$.complete();

@@ -1,9 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Observable, type Observer, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { either } from 'fp-ts';
 import type { KeyLike } from 'jose';
-import { type P2PError, p2pError } from '../../lib/errors.js';
+import { type P2PError, p2pError, toP2PError } from '../../lib/errors.js';
 import { signWithKey } from '../../lib/crypto/pki.js';
 import { type AeadImplementation, aeadImplementation } from '../../lib/crypto/native-aes-gcm.js';
 import { type TicketClaims, verifyTicket } from '../../lib/crypto/tickets.js';
@@ -23,6 +24,9 @@ import { hostSession } from '../session/session.js';
 import type { SessionSettings } from '../session/settings.js';
 import { createOutbox } from '../session/outbox.js';
 import { fromWebSocket } from '../session/ws-duplex.js';
+import { type Release, createAdmission } from './admission.js';
+import { guardControlFrames } from './control-frames.js';
+import { createUpgradeServer } from './upgrade-server.js';
 
 /** What a host needs from its registration before it can admit players. */
 export interface HostCredentials {
@@ -42,7 +46,10 @@ export interface SessionServerConfig {
   /** Latest leases held; a map leaves it when revoked. */
   readonly leases$: Observable<HeldLeases>;
   readonly world: WorldSettings;
-  /** Connections per address still in their handshake (`MaxPendingHandshakes`); more are refused at once. */
+  /**
+   * Connections per address still in their HTTP upgrade, and as many in their handshake (`MaxPendingHandshakes`);
+   * more are refused at once. All addresses together: `settings.maxHandshakeSlots`.
+   */
   readonly maxPendingHandshakes: number;
   /** Every map's own events (sends, conflicts, each tick's world), for tests and tools. */
   readonly mapEvents?: Observer<{ readonly map: string; readonly event: MapHostEvent | RestoreEvent }>;
@@ -68,6 +75,13 @@ export type SessionServerEvent =
       readonly aead: AeadImplementation;
     }
   | { readonly event: 'session.established'; readonly player: string; readonly map: string }
+  /** A player's inputs past its queue were dropped this tick (the session is cut: ERR_INPUT_FLOOD). */
+  | {
+      readonly event: 'inputs.dropped';
+      readonly player: string;
+      readonly map: string;
+      readonly inputs: number;
+    }
   | {
       readonly event: 'session.closed';
       /** False when it closed during the handshake (it never counted as a player on this host). */
@@ -96,24 +110,61 @@ const restorePolicy = (
 });
 
 /**
+ * Cuts for garbage and floods: the socket stops being read at once, so what the peer still sends is never parsed
+ * (its close is not read either: the socket goes TimeoutMS later). Not ERR_INPUT_FLOOD: an honest client with a
+ * large resend can meet it, and it reconnects as soon as the close handshake ends.
+ */
+const STOP_READING: ReadonlySet<string> = new Set(['ERR_TOO_MANY_REJECTIONS']);
+
+/**
  * The host's (and the VPS's) session server: admits a player whose ticket verifies offline for this host and a
  * map it holds under the ticket's epoch or newer, runs the secure channel, and closes every session of a map
  * whose lease is revoked (ERR_LEASE_REVOKED). The world simulation plugs in here (map sessions).
+ *
+ * Connections not yet established are bounded in number and time (admission.ts, upgrade-server.ts, and the
+ * session's own handshake deadline); an established one by its channel's budgets, its WebSocket control frames'
+ * (control-frames.ts), and its map's input queue: a player whose inputs overflow it is cut with ERR_INPUT_FLOOD.
  * Emits `listening` once bound; unsubscribing closes every socket and the server.
  */
 export const sessionServer$ = (config: SessionServerConfig): Observable<SessionServerEvent> =>
   new Observable<SessionServerEvent>((subscriber) => {
     const scheduler = config.scheduler ?? asyncScheduler;
-    const server = new WebSocketServer({
-      host: config.listen.host,
-      port: config.listen.port,
-      maxPayload: config.settings.limits.maxFrameBytes,
-    });
-    const sessions = new Set<{ map: string | null; close: (error: P2PError) => void }>();
+    const { settings } = config;
+    const sessions = new Set<{
+      map: string | null;
+      player: string | null;
+      established: boolean;
+      close: (error: P2PError) => void;
+    }>();
     let leases: HeldLeases = new Map();
-    const pendingHandshakes = new Map<string, number>();
+    const admission = createAdmission({
+      perAddress: config.maxPendingHandshakes,
+      total: settings.maxHandshakeSlots,
+    });
+    const refused = (code: string) =>
+      subscriber.next({ event: 'session.closed', established: false, player: null, map: null, code });
+    // Our protocol has its own pings, inside the channel: ws's automatic answer to WebSocket ping frames was a way
+    // to make a host send a pong per 6 bytes received (control-frames.ts).
+    const server = new WebSocketServer({
+      noServer: true,
+      maxPayload: settings.limits.maxFrameBytes,
+      autoPong: false,
+    });
+    const upgrades = createUpgradeServer({
+      timeoutMs: settings.timeoutMs,
+      admission,
+      scheduler,
+      onClosed: refused,
+      onUpgrade: (request, socket, head) =>
+        server.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request)),
+    });
+    // The map queues as many inputs per player as a connection may send at once (`MaxQueuedInputs`).
+    const world = {
+      ...config.world,
+      rules: { ...config.world.rules, maxQueuedInputs: settings.budgets.queuedInputs },
+    };
     const router = createMapRouter(
-      config.world,
+      world,
       () => {
         const credentials = config.credentials();
         return (bytes) =>
@@ -124,6 +175,18 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
     );
     const routerSubscription =
       config.mapEvents === undefined ? null : router.events$.subscribe(config.mapEvents);
+    // A player whose inputs overflowed its queue is cut: its client sends again, on its next connection, every
+    // input the map did not apply (map-state.ts, `overflowed`).
+    const floodSubscription = router.events$.subscribe(({ map, event }) => {
+      if (event.type !== 'ticked') return;
+      for (const { player, inputs } of event.dropped) {
+        subscriber.next({ event: 'inputs.dropped', player, map, inputs });
+        for (const session of [...sessions]) {
+          if (session.established && session.map === map && session.player === player)
+            session.close(p2pError('ERR_INPUT_FLOOD', `${inputs} inputs of ${player} past MaxQueuedInputs`));
+        }
+      }
+    });
 
     const leaseSubscription = config.leases$.subscribe((held) => {
       leases = held;
@@ -157,32 +220,25 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
           );
     };
 
-    server.on('connection', (socket, request) => {
-      // Unauthenticated connections are capped per address: a flood of half-open handshakes (each costs the
-      // host an RSA signature) cannot starve the players already here.
-      const address = request.socket.remoteAddress ?? 'unknown';
-      const pending = pendingHandshakes.get(address) ?? 0;
-      if (pending >= config.maxPendingHandshakes) {
+    function onConnection(socket: WebSocket, request: IncomingMessage) {
+      // Unauthenticated connections are capped per address and in all: a flood of half-open handshakes (each costs
+      // the host an RSA signature) cannot starve the players already here.
+      const slot = admission.handshake(request.socket.remoteAddress ?? 'unknown');
+      if (slot === null) {
         socket.close(1013, 'ERR_RATE_LIMITED');
-        subscriber.next({
-          event: 'session.closed',
-          established: false,
-          player: null,
-          map: null,
-          code: 'ERR_RATE_LIMITED',
-        });
+        refused('ERR_RATE_LIMITED');
         return;
       }
-      pendingHandshakes.set(address, pending + 1);
-      let handshakePending = true;
-      const handshakeDone = () => {
-        if (!handshakePending) return;
-        handshakePending = false;
-        const left = (pendingHandshakes.get(address) ?? 1) - 1;
-        if (left > 0) pendingHandshakes.set(address, left);
-        else pendingHandshakes.delete(address);
-      };
+      const handshakeDone: Release = slot;
       const duplex = fromWebSocket(socket);
+      // A peer that never answers our close is dropped after TimeoutMS (ws would wait 30 s).
+      const closeDuplex = (code: string) => {
+        duplex.close(code);
+        if (STOP_READING.has(code)) socket.pause();
+        if (socket.readyState === socket.CLOSED) return;
+        const drop = scheduler.schedule(() => socket.terminate(), settings.timeoutMs);
+        socket.once('close', () => drop.unsubscribe());
+      };
       const outbox = createOutbox<Message>();
       const subscription = new Subscription();
       const session = {
@@ -192,13 +248,21 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
         close: (error: P2PError) => {
           outbox.send({ kind: 'error', code: error.code, message: error.message });
           subscription.unsubscribe();
-          duplex.close(error.code);
+          closeDuplex(error.code);
           end(error.code);
         },
       };
+      subscription.add(
+        guardControlFrames(socket, {
+          settings,
+          scheduler,
+          cut: (error) => session.close(error),
+        }),
+      );
       let attached: ReturnType<MapRouter['attach']> | null = null;
       function end(code: string) {
         handshakeDone();
+        subscription.unsubscribe();
         if (!sessions.delete(session)) return;
         attached?.detach();
         subscriber.next({
@@ -232,40 +296,52 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
         }).subscribe({
           next: (event) => {
             if (event.type === 'established' && session.map !== null && session.player !== null) {
-              session.established = true;
               handshakeDone();
-              attached = router.attach(session.map, leases.get(session.map) ?? 0, session.player, {
-                send: outbox.send,
-                bufferedAmount: duplex.bufferedAmount ?? (() => 0),
-                close: (error) => session.close(error),
-              });
+              try {
+                attached = router.attach(session.map, leases.get(session.map) ?? 0, session.player, {
+                  send: outbox.send,
+                  bufferedAmount: duplex.bufferedAmount ?? (() => 0),
+                  close: (error) => session.close(error),
+                });
+              } catch (error) {
+                session.close(toP2PError(error));
+                return;
+              }
+              // Established (the host's load counts it) only once its map took it and if it is still open: a
+              // session.closed that says established always follows a session.established, so a load counted from
+              // them never goes below zero.
+              if (!sessions.has(session)) return;
+              session.established = true;
               subscriber.next({ event: 'session.established', player: session.player, map: session.map });
             } else if (event.type === 'message') attached?.message(event.message);
           },
           error: (error: unknown) => {
             const code = (error as { code?: string }).code ?? 'ERR_CONNECTION_CLOSED';
-            duplex.close(code);
+            closeDuplex(code);
             end(code);
           },
           complete: () => end('closed'),
         }),
       );
-    });
-    server.on('listening', () => {
-      const { port } = server.address() as AddressInfo;
+    }
+    upgrades.server.on('listening', () => {
+      const { port } = upgrades.server.address() as AddressInfo;
       subscriber.next({
         event: 'listening',
         url: `ws://${config.listen.host}:${port}`,
         aead: aeadImplementation,
       });
     });
-    server.on('error', (error) => subscriber.error(error));
+    upgrades.server.on('error', (error) => subscriber.error(error));
+    upgrades.server.listen(config.listen.port, config.listen.host);
 
     return () => {
       leaseSubscription.unsubscribe();
+      floodSubscription.unsubscribe();
       routerSubscription?.unsubscribe();
       router.close();
       for (const client of server.clients) client.terminate();
       server.close();
+      upgrades.close();
     };
   });

@@ -212,6 +212,10 @@ const checkEntry = (value: unknown, first: boolean): RecordEntry | string => {
           ringSize: sync['ringSize'],
           conflictThreshold: sync['conflictThreshold'],
           updateTimeoutMs: sync['updateTimeoutMs'],
+          // Absent from recordings made before the bound: those replay unbounded, as they ran.
+          ...(isNumber(sync['maxUnprocessedInputs'])
+            ? { maxUnprocessedInputs: sync['maxUnprocessedInputs'] }
+            : {}),
         },
       };
     }

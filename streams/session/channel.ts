@@ -25,6 +25,7 @@ import { heartbeatTimeout } from '../../operators/heartbeat-timeout.js';
 import { keyRing } from '../../operators/key-ring.js';
 import { rejectionBudget } from '../../operators/rejection-budget.js';
 import { rotateKeys } from '../../operators/rotate-keys.js';
+import { createBudgetGate } from './budget-gate.js';
 import type { Duplex } from './duplex.js';
 import type { HandshakeResult } from './handshake.js';
 import { createInboundReader } from './inbound.js';
@@ -71,8 +72,11 @@ export const keepalivePhaseMs = (transcript: Buffer, keepaliveMs: number): numbe
  * answers pings, drives key rotation (the client initiates every `rotationIntervalMs`; the host answers), keeps
  * the previous epoch's receive key for `keyGraceMs`, and sends keepalive pings (a host only when idle).
  *
+ * On a host every message past its per-connection budget is dropped (ERR_RATE_LIMITED, a rejection) or, an input,
+ * ends the connection (budget-gate.ts).
+ *
  * Errors (connection errors): ERR_HANDSHAKE_FINISHED, ERR_HANDSHAKE_PROTOCOL, ERR_REKEY_PROTOCOL,
- * ERR_TOO_MANY_REJECTIONS, ERR_HEARTBEAT_TIMEOUT, and the duplex's own. Completes when the duplex closes from
+ * ERR_TOO_MANY_REJECTIONS, ERR_INPUT_FLOOD, ERR_HEARTBEAT_TIMEOUT, and the duplex's own. Completes when the duplex closes from
  * this side. Unsubscribing stops timers and pipelines; the duplex belongs to the caller.
  */
 export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<ChannelEvent> =>
@@ -111,6 +115,8 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       fail,
     });
     const reader = createInboundReader(settings, reject, onMessage);
+    // A host serves many peers it does not trust, so what each may send it is budgeted; a client has one peer.
+    const gate = role === 'host' ? createBudgetGate(settings, scheduler) : null;
     let lastSentAt = scheduler.now();
     const send = (message: Message) => {
       lastSentAt = scheduler.now();
@@ -231,11 +237,26 @@ export const runChannel = (duplex: Duplex, config: ChannelConfig): Observable<Ch
       }
     };
 
+    /** Whether a message is within its budget; if not it is dropped, or the connection ends (budget-gate.ts). */
+    const withinBudget = (message: Message): boolean => {
+      const verdict = gate === null ? null : gate(message);
+      if (verdict === null || verdict.kind === 'pass') return true;
+      const { error } = verdict;
+      if (verdict.kind === 'cut' || verdict.tell)
+        send({ kind: 'error', code: error.code, message: error.message });
+      if (verdict.kind === 'cut') fail(error);
+      else reject(error);
+      return false;
+    };
+
     function onMessage(message: Message) {
+      // The rest of a frame after the connection ended (a cut mid-batch) is not read.
+      if (subscriber.closed) return;
       if (!established) {
         establish(message);
         return;
       }
+      if (!withinBudget(message)) return;
       switch (message.kind) {
         case 'rekey':
           answerRekey(message);

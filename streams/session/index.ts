@@ -6,3 +6,4 @@ export * from './outbound.js';
 export * from './handshake.js';
 export * from './channel.js';
 export * from './session.js';
+export * from './budget-gate.js';

@@ -221,6 +221,20 @@ describe('sync manager (pure reducer)', () => {
     expect(last(steps).out.map((m) => m.kind === 'input' && m.seq)).to.deep.equal([1, 2]);
   });
 
+  it('should not make moves past maxUnprocessedInputs unprocessed ones, and make them again once the host processes some', () => {
+    const bounded = { ...settings, maxUnprocessedInputs: 2 };
+    const reduceBounded = syncReducer(bounded);
+    const move: SyncInput = { type: 'move', dx: 1, dy: 0 };
+    let at = [msg(fullState(joined)), move, move, move].reduce(reduceBounded, initialSync('ann', bounded));
+    expect(at.state.inputs.map((i) => i.seq)).to.deep.equal([1, 2]);
+    expect(at.out).to.deep.equal([]);
+    at = reduceBounded(at, { type: 'connected', certificate: 'PEM' });
+    expect(at.out.map((m) => m.kind === 'input' && m.seq)).to.deep.equal([1, 2]);
+    at = reduceBounded(at, msg({ ...fullState(joined), lastInput: 1 }));
+    at = reduceBounded(at, move);
+    expect(at.out.map((m) => m.kind === 'input' && m.seq)).to.deep.equal([3]);
+  });
+
   it('should keep the newest checkpoint matching its reconstruction, and bundle the inputs since', () => {
     const checkpoint = (world: World, hash = hashWorld(world)): CheckpointMessage => ({
       kind: 'checkpoint',

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LEASES_FILE, createFileStore } from '../../../streams/coordinator/file-store.js';
+import { HOST_IDS_FILE, LEASES_FILE, createFileStore } from '../../../streams/coordinator/file-store.js';
 
 describe('createFileStore', () => {
   let dir: string;
@@ -37,6 +37,23 @@ describe('createFileStore', () => {
     // Hosts and subscriptions are connections: they come back when those do.
     expect(await again.listHosts()).to.deep.equal([]);
     expect(await again.subscribers('forest')).to.deep.equal([]);
+  });
+
+  it('should keep whose each host id is across a reopen', async () => {
+    const first = createFileStore(dir);
+    await first.bindHostId('host-1', 'hoster');
+    await first.bindHostId('host-2', 'hoster');
+    await first.bindHostId('vps-1', '@service');
+    const again = createFileStore(dir);
+    expect(await again.hostIdOwner('host-1')).to.equal('hoster');
+    expect(await again.hostIdOwner('vps-1')).to.equal('@service');
+    expect(await again.hostIdOwner('host-3')).to.equal(undefined);
+    expect(await again.hostIdCount('hoster')).to.equal(2);
+  });
+
+  it('should refuse to start on a host ids file it cannot read, rather than free every id', () => {
+    writeFileSync(join(dir, HOST_IDS_FILE), '{"version":1,"hostIds":{"host-1":7}}');
+    expect(() => createFileStore(dir)).to.throw(/not a warp-p2p host ids file/);
   });
 
   it('should refuse to start on a leases file it cannot read, rather than reuse epochs', () => {
