@@ -41,22 +41,21 @@ class Outcome {
   }
 }
 
-let players = 0;
-const ticket = () =>
-  issueTicket(ticketKey, {
-    player: `mallory-${(players += 1)}`,
-    map: 'bench',
-    host: 'host-1',
-    mapEpoch: 1,
-    validitySeconds: 3600,
-    now: Date.now(),
-  });
-// Subscribed for good, as the bots do: unsubscribing from connectWebSocket closes the socket.
+// One player's ticket, as the coordinator would issue it: an attacker holds the tickets of its own account, not
+// the coordinator's key, so every attack runs under this one player.
+const ticket = issueTicket(ticketKey, {
+  player: 'mallory',
+  map: 'bench',
+  host: 'host-1',
+  mapEpoch: 1,
+  validitySeconds: 3600,
+  now: Date.now(),
+});
 const duplex = () =>
   new Promise<Duplex>((resolve, reject) => connectWebSocket(url).subscribe({ next: resolve, error: reject }));
 const handshake = async (d: Duplex) =>
   clientHandshake(d, {
-    ticket: await ticket(),
+    ticket: await ticket,
     hostId: 'host-1',
     ca,
     encrypted: true,
