@@ -70,6 +70,7 @@ export const SCHEMA = {
     // Host and VPS session budgets: unauthenticated connections from all addresses, then per connection what a
     // player may send (past a budget a message is dropped with ERR_RATE_LIMITED; inputs: ERR_INPUT_FLOOD).
     MaxHandshakeSlots: key(PositiveIntFromString, 256),
+    MaxHandshakesPerPlayerPerSecond: key(PositiveIntFromString, 10),
     MaxPingsPerSecond: key(PositiveIntFromString, 10),
     MaxRekeysPerMinute: key(PositiveIntFromString, 6),
     MaxResyncsPerSecond: key(PositiveIntFromString, 4),

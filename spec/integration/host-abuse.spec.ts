@@ -283,6 +283,38 @@ describe('host session server under attack, over real WebSockets on 127.0.0.1', 
       await player(server, 'bob');
     });
 
+    it("should refuse one player's ticket replayed into handshakes past MaxHandshakesPerPlayerPerSecond, and let another player in", async () => {
+      const ticket = await ticketFor('mallory');
+      const outcomes: string[] = [];
+      for (let n = 0; n < 3 * settings.handshakesPerPlayerPerSecond; n += 1) {
+        const socket = new WebSocket(server.url);
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+        await new Promise((resolve) => socket.once('open', resolve));
+        const outcome = await firstValueFrom(
+          clientHandshake(fromWebSocket(socket), {
+            ticket,
+            hostId: 'host-1',
+            ca: new X509Certificate(pki.ca.certificatePem),
+            encrypted: true,
+            limits: settings.limits,
+          }),
+        ).then(
+          () => 'welcome',
+          (error: { code?: string }) => error.code ?? 'unknown',
+        );
+        outcomes.push(outcome);
+        socket.terminate();
+      }
+      expect(outcomes.filter((o) => o === 'welcome').length).to.be.at.least(
+        settings.handshakesPerPlayerPerSecond,
+      );
+      expect(outcomes.filter((o) => o !== 'welcome')).to.include('ERR_RATE_LIMITED');
+      expect(outcomes.filter((o) => o !== 'welcome' && o !== 'ERR_RATE_LIMITED')).to.deep.equal([]);
+      expect(ann.error).to.equal(undefined);
+      await player(server, 'bob');
+    });
+
     it('should end hellos left without a finished after TimeoutMS, refusing those past the cap, and keep the others playing', async () => {
       const tickets = await Promise.all(times(24, (n) => ticketFor(`idle-${n}`)));
       const ratio = await updateRatio(ann, () => tickets.forEach((ticket) => void hello(ticket)));

@@ -25,6 +25,7 @@ import type { SessionSettings } from '../session/settings.js';
 import { createOutbox } from '../session/outbox.js';
 import { fromWebSocket } from '../session/ws-duplex.js';
 import { type Release, createAdmission } from './admission.js';
+import { createPlayerHandshakes } from './player-handshakes.js';
 import { guardControlFrames } from './control-frames.js';
 import { createUpgradeServer } from './upgrade-server.js';
 
@@ -137,6 +138,10 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
       close: (error: P2PError) => void;
     }>();
     let leases: HeldLeases = new Map();
+    const playerHandshakes = createPlayerHandshakes({
+      perSecond: settings.handshakesPerPlayerPerSecond,
+      scheduler,
+    });
     const admission = createAdmission({
       perAddress: config.maxPendingHandshakes,
       total: settings.maxHandshakeSlots,
@@ -209,6 +214,10 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
         now: scheduler.now(),
       });
       if (either.isLeft(claims)) return claims;
+      if (!playerHandshakes(claims.right.player))
+        return either.left(
+          p2pError('ERR_RATE_LIMITED', `player ${claims.right.player} is past its handshakes per second`),
+        );
       const epoch = leases.get(claims.right.map);
       return epoch !== undefined && epoch >= claims.right.mapEpoch
         ? claims

@@ -34,6 +34,8 @@ export interface SessionSettings {
   readonly budgets: MessageBudgets;
   /** Connections to a host or VPS not yet established, all addresses together (`MaxHandshakeSlots`). */
   readonly maxHandshakeSlots: number;
+  /** Handshakes one player may make a host sign, at once and per second (`MaxHandshakesPerPlayerPerSecond`). */
+  readonly handshakesPerPlayerPerSecond: number;
   readonly codec?: DeflateCodec;
 }
 
@@ -65,4 +67,5 @@ export const sessionSettings = (config: Config): SessionSettings => ({
     otherMessagesPerSecond: config.P2P_LIMITS.MaxOtherMessagesPerSecond,
   },
   maxHandshakeSlots: config.P2P_LIMITS.MaxHandshakeSlots,
+  handshakesPerPlayerPerSecond: config.P2P_LIMITS.MaxHandshakesPerPlayerPerSecond,
 });
