@@ -74,7 +74,7 @@ export const SCHEMA = {
     MaxPingsPerSecond: key(PositiveIntFromString, 10),
     MaxRekeysPerMinute: key(PositiveIntFromString, 6),
     MaxResyncsPerSecond: key(PositiveIntFromString, 4),
-    MaxInputsPerSecond: key(PositiveIntFromString, 100),
+    MaxInputsPerSecond: key(PositiveIntFromString, 250),
     MaxQueuedInputs: key(intFromString('an integer from 1 to 4096', 1, 4096), 256),
     MaxOtherMessagesPerSecond: key(PositiveIntFromString, 256),
   },

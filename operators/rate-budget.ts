@@ -26,7 +26,8 @@ export const createRateBudget = (
   let at = scheduler.now();
   return () => {
     const now = scheduler.now();
-    level = Math.min(full, level + (now - at) * config.max);
+    // A wall clock stepped back (NTP, a laptop resuming) refills nothing rather than emptying every bucket.
+    level = Math.min(full, level + Math.max(0, now - at) * config.max);
     at = now;
     if (level < config.windowMs) return false;
     level -= config.windowMs;

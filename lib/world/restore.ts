@@ -29,6 +29,13 @@ export interface RestoreExpectations {
 const shown = (text: string): string => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 /**
+ * The highest entity id a restored world may hold: a world numbers a new player after its highest id, and the
+ * hash takes ids as u32, so a genuine checkpoint naming 0xFFFFFFFF left the next player an id the hash threw on
+ * (and the map failed again at every restore). 2^24 ids leave room for every player to come.
+ */
+export const MAX_RESTORED_ENTITY_ID = 0xff_ffff;
+
+/**
  * Whether every value is in its type's range (RestoreMessage's codec: ticks, sequence numbers and entity ids
  * u32, hp u16, positions on the wire's grid) and no entity id comes twice. The session's decoder checks the
  * same codec, but a bundle is checked again here, where it enters the world: the world hash and the delta
@@ -38,7 +45,7 @@ const inRange = (restore: unknown): restore is RestoreMessage => {
   if (!RestoreMessage.is(restore)) return false;
   const ids = new Set<number>();
   for (const entity of restore.entities) {
-    if (ids.has(entity.id)) return false;
+    if (ids.has(entity.id) || entity.id > MAX_RESTORED_ENTITY_ID) return false;
     ids.add(entity.id);
   }
   return true;

@@ -6,7 +6,12 @@ import { createWindowCounter } from './window-counter.js';
 export interface AuthLimiterConfig {
   /** Checks one address may ask for within the window (LoginRateLimit), right or wrong. */
   readonly perAddress: number;
-  /** Failed checks (and checks under way) one account may have within the window (AccountFailureLimit). */
+  /**
+   * Failed checks (and checks under way) one account may have from one address within the window
+   * (AccountFailureLimit); from every address together, ACCOUNT_SPREAD times as many. Counted per address first so
+   * that one address guessing cannot lock the account's owner out (a lockout on the account alone could be kept
+   * up forever by one guess a second).
+   */
   readonly perAccount: number;
   readonly windowMs: number;
   /** Checks running at once (MaxConcurrentAuth): scrypt takes a libuv thread and 16 MiB each. */
@@ -40,6 +45,8 @@ export interface AuthLimiter {
 }
 
 const DEFAULT_MAX_KEYS = 65_536;
+/** How many addresses' worth of failures lock an account for every address: guessing spread over many. */
+const ACCOUNT_SPREAD = 10;
 
 const limited = (message: string) => either.left(p2pError('ERR_RATE_LIMITED', message));
 
@@ -54,6 +61,7 @@ export const createAuthLimiter = (config: AuthLimiterConfig): AuthLimiter => {
   const window = { windowMs: config.windowMs, maxKeys };
   const attempts = createWindowCounter({ ...window, cap: config.perAddress });
   const failures = createWindowCounter({ ...window, cap: config.perAccount });
+  const accountFailures = createWindowCounter({ ...window, cap: config.perAccount * ACCOUNT_SPREAD });
   const pending = new Map<string, number>();
   const waiting: Array<() => void> = [];
   let running = 0;
@@ -80,6 +88,7 @@ export const createAuthLimiter = (config: AuthLimiterConfig): AuthLimiter => {
     check: async (claimant, verify) => {
       const now = config.now();
       failures.sweep(now);
+      accountFailures.sweep(now);
       const address = addressKey(claimant.address);
       if (attempts.count(address, now) >= config.perAddress)
         return limited(
@@ -87,23 +96,43 @@ export const createAuthLimiter = (config: AuthLimiterConfig): AuthLimiter => {
         );
       attempts.add(address, now);
       const { account } = claimant;
+      const fromHere = account === null ? null : `${account}\u0000${address}`;
       // Checks under way count as failures until they succeed: a burst of guesses all in flight at once is bounded.
-      if (account !== null && failures.count(account, now) + (pending.get(account) ?? 0) >= config.perAccount)
+      if (
+        account !== null &&
+        fromHere !== null &&
+        (failures.count(fromHere, now) + (pending.get(fromHere) ?? 0) >= config.perAccount ||
+          accountFailures.count(account, now) + (pending.get(account) ?? 0) >=
+            config.perAccount * ACCOUNT_SPREAD)
+      )
         return limited(`too many failed checks for this account in ${config.windowMs} ms`);
       if (running >= config.concurrency && waiting.length >= config.queue)
         return limited('too many password checks under way: try again');
-      if (account !== null) setPending(account, 1);
+      if (account !== null && fromHere !== null) {
+        setPending(account, 1);
+        setPending(fromHere, 1);
+      }
       await turn();
       try {
         const verdict = await verify();
-        if (account !== null && either.isLeft(verdict) && verdict.left.code === 'ERR_AUTH_FAILED')
-          failures.add(account, config.now());
+        if (
+          fromHere !== null &&
+          account !== null &&
+          either.isLeft(verdict) &&
+          verdict.left.code === 'ERR_AUTH_FAILED'
+        ) {
+          failures.add(fromHere, config.now());
+          accountFailures.add(account, config.now());
+        }
         return verdict;
       } finally {
         endTurn();
-        if (account !== null) setPending(account, -1);
+        if (account !== null && fromHere !== null) {
+          setPending(account, -1);
+          setPending(fromHere, -1);
+        }
       }
     },
-    remembered: () => attempts.size() + failures.size(),
+    remembered: () => attempts.size() + failures.size() + accountFailures.size(),
   };
 };

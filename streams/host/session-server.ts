@@ -117,6 +117,9 @@ const restorePolicy = (
  */
 const STOP_READING: ReadonlySet<string> = new Set(['ERR_TOO_MANY_REJECTIONS']);
 
+/** How long a connection refused for want of a slot may take to read its close frame. */
+const REFUSED_LINGER_MS = 1000;
+
 /**
  * The host's (and the VPS's) session server: admits a player whose ticket verifies offline for this host and a
  * map it holds under the ticket's epoch or newer, runs the secure channel, and closes every session of a map
@@ -234,7 +237,11 @@ export const sessionServer$ = (config: SessionServerConfig): Observable<SessionS
       // the host an RSA signature) cannot starve the players already here.
       const slot = admission.handshake(request.socket.remoteAddress ?? 'unknown');
       if (slot === null) {
+        // The refused socket holds no slot, so it must not linger: ws would wait 30 s for the peer's close frame.
+        // The close frame goes out, then our side ends; a peer that keeps its side open is dropped a second later.
         socket.close(1013, 'ERR_RATE_LIMITED');
+        request.socket.end();
+        scheduler.schedule(() => socket.terminate(), REFUSED_LINGER_MS);
         refused('ERR_RATE_LIMITED');
         return;
       }

@@ -103,6 +103,7 @@ describe('restore bundles', () => {
       ['vx past any map', withAnn(() => ({ vx: 1e9 }))],
       ['an infinite velocity', withAnn(() => ({ vy: Infinity }))],
       ['entity id 2^32', withAnn(() => ({ id: 2 ** 32 }))],
+      ['entity id 0xFFFFFFFF (no id left for the next player)', withAnn(() => ({ id: 0xffff_ffff }))],
       ['a kind that is not one', withAnn(() => ({ kind: 'ghost' }))],
       ['checkpoint tick 2^32', (r) => ({ ...r, checkpoint: { ...r.checkpoint, tick: 2 ** 32 } })],
       ['checkpoint tick -1', (r) => ({ ...r, checkpoint: { ...r.checkpoint, tick: -1 } })],

@@ -58,32 +58,49 @@ describe('createAuthLimiter', () => {
     ).to.equal('ok');
   });
 
-  it('should lock an account after perAccount failures from any addresses, counting checks under way', async () => {
-    const gate = limiter({ concurrency: 10 });
+  it('should lock an account for an address after perAccount failures from it, counting checks under way, and let its owner in from elsewhere', async () => {
+    const gate = limiter({ concurrency: 10, perAddress: 100 });
     const first = held();
     const second = held();
     const a = gate.check({ address: '10.0.0.1', account: 'ann' }, first.verify);
-    const b = gate.check({ address: '10.0.0.2', account: 'ann' }, second.verify);
-    // Two under way: a third guess is refused before it runs, even from a fresh address.
+    const b = gate.check({ address: '10.0.0.1', account: 'ann' }, second.verify);
+    // Two under way from one address: a third guess from it is refused before it runs.
     expect(
-      codeOf(await gate.check({ address: '10.0.0.3', account: 'ann' }, () => Promise.resolve(RIGHT))),
+      codeOf(await gate.check({ address: '10.0.0.1', account: 'ann' }, () => Promise.resolve(RIGHT))),
     ).to.equal('ERR_RATE_LIMITED');
     first.settle(WRONG);
-    second.settle(RIGHT);
-    expect([codeOf(await a), codeOf(await b)]).to.deep.equal(['ERR_AUTH_FAILED', 'ok']);
-    await gate.check({ address: '10.0.0.4', account: 'ann' }, () => Promise.resolve(WRONG));
+    second.settle(WRONG);
+    expect([codeOf(await a), codeOf(await b)]).to.deep.equal(['ERR_AUTH_FAILED', 'ERR_AUTH_FAILED']);
     expect(
-      codeOf(await gate.check({ address: '10.0.0.5', account: 'ann' }, () => Promise.resolve(RIGHT))),
+      codeOf(await gate.check({ address: '10.0.0.1', account: 'ann' }, () => Promise.resolve(RIGHT))),
     ).to.equal('ERR_RATE_LIMITED');
+    // One address guessing does not lock the account's owner out.
     expect(
-      codeOf(await gate.check({ address: '10.0.0.5', account: 'bob' }, () => Promise.resolve(RIGHT))),
+      codeOf(await gate.check({ address: '10.0.0.2', account: 'ann' }, () => Promise.resolve(RIGHT))),
     ).to.equal('ok');
     // A role refusal is not a wrong password.
     const role = either.left(p2pError('ERR_AUTH_ROLE', 'not a host'));
     await gate.check({ address: '10.0.0.6', account: 'cy' }, () => Promise.resolve(role));
     await gate.check({ address: '10.0.0.6', account: 'cy' }, () => Promise.resolve(role));
     expect(
-      codeOf(await gate.check({ address: '10.0.0.7', account: 'cy' }, () => Promise.resolve(RIGHT))),
+      codeOf(await gate.check({ address: '10.0.0.6', account: 'cy' }, () => Promise.resolve(RIGHT))),
+    ).to.equal('ok');
+  });
+
+  it('should lock an account for every address after ten addresses worth of failures (guessing spread out)', async () => {
+    const gate = limiter({ concurrency: 10 });
+    for (let n = 0; n < 10; n++)
+      for (let k = 0; k < 2; k++)
+        await gate.check({ address: `10.0.1.${n}`, account: 'ann' }, () => Promise.resolve(WRONG));
+    expect(
+      codeOf(await gate.check({ address: '10.0.2.1', account: 'ann' }, () => Promise.resolve(RIGHT))),
+    ).to.equal('ERR_RATE_LIMITED');
+    expect(
+      codeOf(await gate.check({ address: '10.0.2.1', account: 'bob' }, () => Promise.resolve(RIGHT))),
+    ).to.equal('ok');
+    clock = 1000;
+    expect(
+      codeOf(await gate.check({ address: '10.0.2.1', account: 'ann' }, () => Promise.resolve(RIGHT))),
     ).to.equal('ok');
   });
 
@@ -121,7 +138,7 @@ describe('createAuthLimiter', () => {
       await gate.check({ address: `10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`, account: `name-${n}` }, () =>
         Promise.resolve(WRONG),
       );
-    expect(gate.remembered()).to.equal(1000);
+    expect(gate.remembered()).to.equal(1500);
     clock = 5000;
     await gate.check({ address: '10.9.9.9', account: null }, () => Promise.resolve(RIGHT));
     expect(gate.remembered()).to.be.at.most(2);
