@@ -3,7 +3,10 @@ import tseslint from 'typescript-eslint';
 import rxjsX from 'eslint-plugin-rxjs-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'spec/support/*.cjs', 'bin/*.js'] },
+  {
+    // spec/package/consumer: a game project's files, checked by the consumer spec against the installed package.
+    ignores: ['node_modules/', 'dist/', 'spec/support/*.cjs', 'bin/*.js', 'spec/package/consumer/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   rxjsX.configs.recommended,

@@ -4,52 +4,25 @@ import { defaultConfig, loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { type Logger, createLogger } from '../streams/log/logger.js';
 
-/** A CLI failure: printed as `CODE: message`, exit code 1 (2 for usage errors). */
-export class CliError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+// What the role commands share at run time: the configuration file, a server's logger, and the loop that runs a
+// server's events until a signal. Imported by the role modules only (it loads the config decoder and winston).
 
-export const usageError = (message: string): CliError => new CliError('ERR_USAGE', message, 2);
-
+/** `--config FILE` decoded, or the defaults without one; a bad file throws its P2PError (ERR_CONFIG_*). */
 export const loadConfigFile = (path: string | undefined): Config => {
   if (path === undefined) return defaultConfig;
   const loaded = loadConfig({ path }, {}, { onWarning: (w) => console.error(`[P2P] config warning: ${w}`) });
-  if (either.isLeft(loaded)) throw new CliError(loaded.left.code, loaded.left.message);
+  if (either.isLeft(loaded)) throw loaded.left;
   return loaded.right;
 };
 
-/** `--log-level` and `--log-file`, shared by every server command. */
-export const LOG_OPTIONS = {
-  'log-level': { type: 'string', default: 'info' },
-  'log-file': { type: 'string' },
-} as const;
-
 /** A server's logger: JSON lines to `--log-file` (its console is the event lines `serve` prints). */
 export const serverLogger = (
-  values: { 'log-level': string; 'log-file'?: string | undefined },
+  options: { readonly logLevel: string; readonly logFile?: string },
   component: string,
 ): Logger | undefined =>
-  values['log-file'] === undefined
+  options.logFile === undefined
     ? undefined
-    : createLogger({ level: values['log-level'], file: values['log-file'] }).child({ component });
-
-export const requireFlag = (value: string | undefined, flag: string): string => {
-  if (value === undefined || value === '') throw usageError(`${flag} is required`);
-  return value;
-};
-
-export const portFlag = (value: string | undefined): number => {
-  const port = Number(requireFlag(value, '--port'));
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw usageError(`--port must be 0 to 65535, got ${value}`);
-  return port;
-};
+    : createLogger({ level: options.logLevel, file: options.logFile }).child({ component });
 
 type Printable = { readonly event: string };
 
@@ -58,7 +31,8 @@ const LONG_FIELDS = new Set(['certificate', 'caCertificate', 'ticketPublicKey'])
 
 /**
  * Runs a server's event stream until SIGINT or SIGTERM, printing `listening <url>` (or one JSON line per event
- * with --json) and a short line per other event. Resolves when the stream ends or a signal stopped it.
+ * with --json) and a short line per other event. Resolves when the stream ends or a signal stopped it; rejects
+ * with the stream's error (main.ts prints it), which the log file gets too as a `failed` event.
  */
 export const serve = (events$: Observable<Printable>, json: boolean, logger?: Logger): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -79,18 +53,33 @@ export const serve = (events$: Observable<Printable>, json: boolean, logger?: Lo
       // An event carrying an error code (a refused session, a rejection) is a warning; the rest is info.
       logger.log(typeof data['code'] === 'string' ? 'warn' : 'info', name, data);
     };
+    const stop = () => {
+      subscription.unsubscribe();
+      resolve();
+    };
+    let settled = false;
+    const forget = () => {
+      settled = true;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
     const subscription = events$.subscribe({
       next: (event) => {
         print(event);
         log(event);
       },
-      error: reject,
-      complete: resolve,
+      error: (error: unknown) => {
+        forget();
+        const { code, message } = error as { code?: unknown; message?: unknown };
+        logger?.error('failed', { code: typeof code === 'string' ? code : null, message: String(message) });
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+      complete: () => {
+        forget();
+        resolve();
+      },
     });
-    const stop = () => {
-      subscription.unsubscribe();
-      resolve();
-    };
+    if (settled) return;
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

@@ -1,69 +1,36 @@
-import { readFileSync } from 'node:fs';
-import { CliError } from './cli.js';
-import { accountCommand } from './commands/account.js';
-import { clientCommand } from './commands/client.js';
-import { coordinatorCommand } from './commands/coordinator.js';
-import { demoCommand } from './commands/demo.js';
-import { hostCommand } from './commands/host.js';
-import { replayCommand } from './commands/replay.js';
+// The `warp-p2p` command line: parses with the definitions in program.ts and reports every way it can end in
+// one place, here. A failure prints exactly one line `[P2P] CODE: message` on stderr (in --json mode too) and
+// exits 1, a usage error exits 2, and no stack trace reaches the user: errors nobody handled (an observable's
+// error without a subscriber, a rejected promise) come here as well.
+import { describeFailure } from './failure.js';
+import { packageVersion } from '../lib/package-root.js';
+import { createProgram } from './program.js';
 
-const USAGE = `warp-p2p: P2P hosting of game maps with automatic failover to a dedicated server
+let failed = false;
 
-usage: warp-p2p <command> [flags]
-
-commands:
-  demo          a host and a client on 127.0.0.1: certificates, ticket, handshake, encrypted
-                traffic and a key rotation
-  coordinator   --port N --data-dir DIR [--host H] [--accounts FILE] [--allow-guests]
-                [--service-key K] [--config FILE] [--json]
-  host          --coordinator URL --id ID --port N --maps a,b --account NAME --password P
-                [--capacity N] [--host H] [--config FILE] [--json]
-  vps           --coordinator URL --port N --service-key K [--id ID] [--host H] [--config FILE] [--json]
-  client        --coordinator URL --player NAME [--password P] --map MAP [--json] [--config FILE]
-                [--log-level L] [--log-file FILE] [--record FILE.jsonl]
-                (WASD/arrows move, / types a /p2p command)
-  replay        FILE.jsonl [--until-tick N] [--entity ID] [--json]   (a client's --record file)
-  account add   NAME [--host] [--password P] [--accounts FILE]
-  help          this text
-  version       the package version
-
---port 0 picks a free port; servers print "listening <url>" when ready (a JSON line with --json).
-`;
-
-const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
-
-const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<void>>> = {
-  demo: demoCommand,
-  coordinator: coordinatorCommand,
-  host: hostCommand('p2p'),
-  vps: hostCommand('vps'),
-  account: accountCommand,
-  client: clientCommand,
-  replay: replayCommand,
-  version: () => Promise.resolve(console.log(version())),
-  help: () => Promise.resolve(void process.stdout.write(USAGE)),
+// Exit codes are set, not forced: output to a pipe is flushed before the process ends. The unref'd timer only
+// ends a process that something still holds open after its command finished.
+const finish = (exitCode: number): void => {
+  process.exitCode = exitCode;
+  setTimeout(() => process.exit(exitCode), 2000).unref();
 };
 
-const [name = 'help', ...args] = process.argv.slice(2);
-const command = COMMANDS[name.replace(/^--/, '')];
-if (command === undefined) {
-  process.stderr.write(`unknown command "${name}"\n\n${USAGE}`);
-  process.exitCode = 2;
-} else {
-  // Exit codes are set, not forced: output to a pipe is flushed before the process ends. The unref'd timer
-  // only ends a process that something still holds open after its command finished.
-  const finish = (exitCode: number) => {
-    process.exitCode = exitCode;
-    setTimeout(() => process.exit(exitCode), 2000).unref();
-  };
-  command(args).then(
-    () => finish(0),
-    (error: unknown) => {
-      const code = (error as { code?: string }).code ?? 'ERR_UNEXPECTED';
-      console.error(`[P2P] ${code}: ${error instanceof Error ? error.message : String(error)}`);
-      finish(error instanceof CliError ? error.exitCode : 1);
-    },
-  );
-}
+const fail = (error: unknown): void => {
+  // The first failure is the one to report: what follows it (a closed socket, the same error through another
+  // subscriber) is its consequence.
+  if (failed) return;
+  failed = true;
+  const failure = describeFailure(error);
+  if (failure.print) process.stderr.write(`[P2P] ${failure.code}: ${failure.message}\n`);
+  finish(failure.exitCode);
+};
+
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+const args = process.argv.slice(2);
+createProgram(packageVersion())
+  .parseAsync(args.length === 0 ? ['help'] : args, { from: 'user' })
+  .then(() => {
+    if (!failed) finish(0);
+  }, fail);

@@ -5,7 +5,8 @@
  * Categories say how a caller reacts: a `data` error drops one frame or message and the stream goes on, a
  * `connection` error ends a connection (retry and failover apply), a `security` error ends it without a retry on
  * the same peer, a `credentials` error (an expired ticket) is retried with fresh tickets from the coordinator, an
- * `ended` error ends the session for good (no retry, no failover), a `config` error stops start-up.
+ * `ended` error ends the session for good (no retry, no failover), a `config` error stops start-up (the CLI exits
+ * 1, or 2 for ERR_USAGE).
  */
 export const ERROR_CODES = {
   ERR_CONFIG_NOT_FOUND: {
@@ -14,6 +15,29 @@ export const ERROR_CODES = {
   },
   ERR_CONFIG_PARSE: { category: 'config', summary: 'the configuration text is not valid INI' },
   ERR_CONFIG_INVALID: { category: 'config', summary: 'one or more configuration values are invalid' },
+  ERR_USAGE: {
+    category: 'config',
+    summary:
+      'a command line the CLI cannot run: an unknown command or flag, a missing flag, a bad value (exit code 2)',
+  },
+  ERR_ACCOUNTS_FILE: {
+    category: 'config',
+    summary: 'the accounts file is missing (for the coordinator), cannot be read or written, or is not one',
+  },
+  ERR_SERVICE_KEY_FILE: {
+    category: 'config',
+    summary:
+      "the service key file cannot be read, written or is empty (the coordinator's or --service-key-file)",
+  },
+  ERR_PORT_IN_USE: { category: 'config', summary: "a server's --host and --port are already in use" },
+  ERR_LISTEN_FAILED: {
+    category: 'config',
+    summary: 'a server cannot listen on --host and --port (not an address of this machine, or not allowed)',
+  },
+  ERR_UNEXPECTED: {
+    category: 'config',
+    summary: 'a failure without a code of its own: a bug in warp-p2p (the message says what failed)',
+  },
 
   ERR_FRAME_TRUNCATED: { category: 'data', summary: 'a frame is shorter than its header or its tag' },
   ERR_FRAME_TOO_LARGE: { category: 'data', summary: 'a frame is larger than MaxFrameBytes' },
@@ -103,6 +127,10 @@ export const ERROR_CODES = {
     summary: 'the host no longer holds the map lease (it moved under a newer epoch)',
   },
 
+  ERR_RECORDING_UNREADABLE: {
+    category: 'data',
+    summary: 'a session recording file (warp-p2p replay FILE) does not exist or cannot be read',
+  },
   ERR_RECORDING_CORRUPT: {
     category: 'data',
     summary: 'a session recording has a line that is not a valid entry (the message names the line)',

@@ -1,26 +1,27 @@
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import type { Subscription } from 'rxjs';
-import { MAP_ID_PATTERN } from '../../lib/map-id.js';
+import { type Subscription, firstValueFrom, take } from 'rxjs';
 import { type P2PClient, createP2PClient } from '../../streams/client/client.js';
 import type { ConnectionStatus } from '../../streams/client/connection-state.js';
 import type { MetricsSnapshot } from '../../streams/client/metrics.js';
 import { createLogger } from '../../streams/log/logger.js';
+import { connectRpc } from '../../streams/coordinator/rpc.js';
 import { formatEntry } from '../../streams/replay/recording.js';
-import { loadConfigFile, requireFlag, usageError } from '../cli.js';
+import { loadConfigFile } from '../cli.js';
+import { CliError } from '../failure.js';
 
-const options = {
-  coordinator: { type: 'string' },
-  player: { type: 'string' },
-  password: { type: 'string' },
-  map: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  config: { type: 'string' },
-  'log-level': { type: 'string', default: 'warn' },
-  'log-file': { type: 'string' },
-  record: { type: 'string' },
-} as const;
+/** `warp-p2p client` flags, parsed (bin/program.ts). */
+export interface ClientOptions {
+  readonly coordinator: string;
+  readonly player: string;
+  readonly password?: string;
+  readonly map: string;
+  readonly json?: true;
+  readonly config?: string;
+  readonly logLevel: string;
+  readonly logFile?: string;
+  readonly record?: string;
+}
 
 const LINE_USAGE = 'lines: /p2p status | metrics | debug on|off | reconnect | failover, or move DX DY';
 
@@ -79,7 +80,9 @@ const interactive = (client: P2PClient): Subscription => {
   );
   subscription.add(
     client.events$.subscribe((event) => {
-      if (event.type !== 'state') say(`[P2P] ${event.type} ${JSON.stringify({ ...event, type: undefined })}`);
+      // An error ends the client: main.ts prints it, once.
+      if (event.type !== 'state' && event.type !== 'error')
+        say(`[P2P] ${event.type} ${JSON.stringify({ ...event, type: undefined })}`);
     }),
   );
   const STEP = 5;
@@ -143,40 +146,57 @@ const record = (client: P2PClient, path: string): (() => Promise<void>) => {
   };
 };
 
-/** `warp-p2p client --coordinator URL --player NAME [--password P] --map MAP [--json]` */
-export const clientCommand = async (args: string[]): Promise<void> => {
-  const { values } = parseArgs({ args, options });
-  const config = loadConfigFile(values.config);
-  const map = requireFlag(values.map, '--map');
-  if (!MAP_ID_PATTERN.test(map)) throw usageError(`--map must be a map id, got "${map}"`);
-  const json = values.json || !process.stdin.isTTY;
+/** Ends when a signal asks the client to leave (null), or with the error that ended the map (an `error` event). */
+const outcome = (client: P2PClient): Promise<CliError | null> =>
+  new Promise((resolve) => {
+    const done = (result: CliError | null) => {
+      process.off('SIGINT', leave);
+      process.off('SIGTERM', leave);
+      errors.unsubscribe();
+      resolve(result);
+    };
+    const leave = () => done(null);
+    process.once('SIGINT', leave);
+    process.once('SIGTERM', leave);
+    const errors = client.events$.subscribe((event) => {
+      if (event.type === 'error') done(new CliError(event.code, event.message));
+    });
+  });
+
+/**
+ * `warp-p2p client --coordinator URL --player NAME [--password P] --map MAP [--json]`: plays until a signal.
+ * Rejects when the coordinator cannot be reached at start (ERR_CONNECTION_FAILED; later it reconnects), and with
+ * the error that ended the map: ERR_AUTH_FAILED for a wrong password, ERR_MAP_UNKNOWN, ERR_NO_HOST, …
+ */
+export const clientCommand = async (options: ClientOptions): Promise<void> => {
+  const config = loadConfigFile(options.config);
+  // One connection first, so that a coordinator nobody can reach is a failure rather than a client that keeps
+  // trying for ever: the client itself reconnects without end, which is right once it has played.
+  await firstValueFrom(connectRpc(options.coordinator).pipe(take(1)));
+  const json = options.json === true || !process.stdin.isTTY;
   // With --json, logs go to stderr beside the JSON on stdout; the interactive view prints events itself.
   const logger = createLogger({
-    level: values['log-level'],
+    level: options.logLevel,
     console: json,
-    ...(values['log-file'] === undefined ? {} : { file: values['log-file'] }),
+    ...(options.logFile === undefined ? {} : { file: options.logFile }),
   });
   const client = createP2PClient(
     {
-      coordinatorUrl: requireFlag(values.coordinator, '--coordinator'),
-      player: requireFlag(values.player, '--player'),
-      ...(values.password === undefined ? {} : { password: values.password }),
+      coordinatorUrl: options.coordinator,
+      player: options.player,
+      ...(options.password === undefined ? {} : { password: options.password }),
       config,
     },
     { logger },
   );
-  const recorder = values.record === undefined ? null : record(client, values.record);
+  const recorder = options.record === undefined ? null : record(client, options.record);
   const view = json ? jsonLines(client) : interactive(client);
-  client.loadMap(map);
-  await new Promise<void>((resolve) => {
-    const leave = () => {
-      client.disconnect();
-      resolve();
-    };
-    process.once('SIGINT', leave);
-    process.once('SIGTERM', leave);
-  });
+  const ended = outcome(client);
+  client.loadMap(options.map);
+  const failure = await ended;
+  client.disconnect();
   view.unsubscribe();
   await recorder?.();
   if (!json) process.stdout.write('\n');
+  if (failure !== null) throw failure;
 };

@@ -1,23 +1,16 @@
-import { parseArgs } from 'node:util';
 import { runFailoverDemo } from '../../streams/demo/failover-demo.js';
-import { usageError } from '../cli.js';
 
-const positiveNumber = (text: string, flag: string): number => {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw usageError(`${flag} must be a positive number, got "${text}"`);
-  return value;
-};
+/** `warp-p2p demo` flags, parsed (bin/program.ts). */
+export interface DemoOptions {
+  readonly bots: number;
+  /** Seconds. */
+  readonly duration: number;
+}
 
-/** `warp-p2p demo [--bots N] [--duration S]`: what `npm start` runs. */
-export const demoCommand = async (args: string[]): Promise<void> => {
-  const { values } = parseArgs({
-    args,
-    options: { bots: { type: 'string', default: '8' }, duration: { type: 'string', default: '20' } },
-  });
-  const bots = positiveNumber(values.bots, '--bots');
-  if (!Number.isInteger(bots) || bots > 200) throw usageError('--bots must be an integer from 1 to 200');
-  const durationMs = positiveNumber(values.duration, '--duration') * 1000;
+/** `warp-p2p demo [--bots N] [--duration S]`: what `npm start` runs. Resolves when the demo is over. */
+export const demoCommand = async (options: DemoOptions): Promise<void> => {
+  const { bots } = options;
+  const durationMs = options.duration * 1000;
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once('SIGINT', interrupt);

@@ -1,25 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import { either } from 'fp-ts';
 import { hashWorld } from '../../lib/world/world.js';
 import { parseRecording } from '../../streams/replay/recording.js';
 import { type ReplayResult, type TimelineEntry, replayRecording } from '../../streams/replay/replay.js';
-import { CliError, requireFlag, usageError } from '../cli.js';
+import { CliError } from '../failure.js';
 
-const options = {
-  'until-tick': { type: 'string' },
-  entity: { type: 'string' },
-  map: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
-
-const integerFlag = (text: string | undefined, flag: string): number | null => {
-  if (text === undefined) return null;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw usageError(`${flag} must be a non-negative integer, got "${text}"`);
-  return value;
-};
+/** `warp-p2p replay` flags, parsed (bin/program.ts). */
+export interface ReplayOptions {
+  readonly untilTick?: number;
+  readonly entity?: number;
+  readonly map?: string;
+  readonly json?: true;
+}
 
 const describe = (entry: TimelineEntry): string => {
   switch (entry.kind) {
@@ -64,24 +56,26 @@ const follow = (result: ReplayResult, id: number) =>
         : [{ tick: world.tick, x: entity.x, y: entity.y, vx: entity.vx, vy: entity.vy }];
     });
 
-/** `warp-p2p replay FILE.jsonl [--until-tick N] [--entity ID] [--map MAP] [--json]` (a client's or a host's) */
-export const replayCommand = (args: string[]): Promise<void> => {
-  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
-  const path = requireFlag(positionals[0], 'FILE.jsonl');
-  const untilTick = integerFlag(values['until-tick'], '--until-tick');
-  const entity = integerFlag(values.entity, '--entity');
+/**
+ * `warp-p2p replay FILE.jsonl [--until-tick N] [--entity ID] [--map MAP] [--json]` (a client's or a host's
+ * recording). Rejects with ERR_REPLAY_MISMATCH when the rebuilt world differs, ERR_RECORDING_* for a bad or
+ * unreadable file.
+ */
+export const replayCommand = async (path: string, options: ReplayOptions): Promise<void> => {
+  const untilTick = options.untilTick ?? null;
+  const entity = options.entity ?? null;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CliError('ERR_CONFIG_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
+    throw new CliError('ERR_RECORDING_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`);
   }
   const parsed = parseRecording(text);
   if (either.isLeft(parsed)) throw new CliError(parsed.left.code, `${path}: ${parsed.left.message}`);
-  const result = replayRecording(parsed.right, values.map === undefined ? {} : { map: values.map });
+  const result = replayRecording(parsed.right, options.map === undefined ? {} : { map: options.map });
   const mismatches = result.hashChecks.filter((c) => c.recorded !== null && c.recorded !== c.replayed);
 
-  if (values.json) {
+  if (options.json === true) {
     console.log(
       JSON.stringify({
         subject: result.subject,
@@ -114,5 +108,4 @@ export const replayCommand = (args: string[]): Promise<void> => {
   }
   if (!result.matches)
     throw new CliError('ERR_REPLAY_MISMATCH', 'the replay does not match the recording (see above)');
-  return Promise.resolve();
 };

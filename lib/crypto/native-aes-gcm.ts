@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { relative } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 /** The native AES-256-GCM sealer and opener (lib/crypto/native/aes-gcm-sealer.c): one OpenSSL context per key. */
 export interface NativeAesGcm {
@@ -24,20 +26,50 @@ export interface NativeAesGcm {
 /** Which AES-256-GCM implementation seals and opens frames here (a host's `listening` event carries it). */
 export type AeadImplementation = 'native' | 'node:crypto';
 
+/** The native module found under a package root, or why none could be loaded. */
+export type NativeAesGcmLookup =
+  | { readonly module: NativeAesGcm; readonly path: string }
+  | { readonly module: null; readonly reason: string };
+
+type NodeGypBuild = { readonly resolve: (dir: string) => string };
+const requireHere = createRequire(import.meta.url);
+
 /**
- * The module `npm install` builds with node-gyp (binding.gyp), or null when it was not built (no compiler on
- * the machine: frames are then sealed and opened with node:crypto, slower on a busy host) or `WARP_AEAD=node`
- * asks for node:crypto.
+ * Finds the module under `root` the way `bufferutil` does (node-gyp-build): `build/Release` when the install (or
+ * `node-gyp rebuild`) compiled it here, else the N-API prebuild shipped for this platform in
+ * `prebuilds/<platform>-<arch>/` (linux-x64 glibc). Never throws: without either, `reason` says so.
  */
-const load = (): NativeAesGcm | null => {
-  if (process.env['WARP_AEAD'] === 'node') return null;
+export const findNativeAesGcm = (root: string): NativeAesGcmLookup => {
+  let path: string;
   try {
-    return createRequire(import.meta.url)('../../build/Release/warp_aes_gcm.node') as NativeAesGcm;
+    path = (requireHere('node-gyp-build') as NodeGypBuild).resolve(root);
   } catch {
-    return null;
+    return {
+      module: null,
+      reason: `no prebuilt module for ${process.platform}-${process.arch} and none built from source (no C compiler at install?)`,
+    };
+  }
+  try {
+    return { module: requireHere(path) as NativeAesGcm, path };
+  } catch (error) {
+    return { module: null, reason: `${path} does not load: ${(error as Error).message}` };
   }
 };
 
-export const nativeAesGcm: NativeAesGcm | null = load();
+/**
+ * The module, or null: `WARP_AEAD=node` asks for node:crypto, or there is none for this platform (an install
+ * without a C compiler on a platform with no prebuild). Frames are then sealed and opened with node:crypto,
+ * which is slower on a busy host but gives the same bytes.
+ */
+const lookup: NativeAesGcmLookup =
+  process.env['WARP_AEAD'] === 'node'
+    ? { module: null, reason: 'WARP_AEAD=node asks for node:crypto' }
+    : findNativeAesGcm(packageRoot);
+
+export const nativeAesGcm: NativeAesGcm | null = lookup.module;
 
 export const aeadImplementation: AeadImplementation = nativeAesGcm === null ? 'node:crypto' : 'native';
+
+/** Why frames use what they use: the native module's path, or why it is not used (`warp-p2p doctor` prints it). */
+export const aeadReason: string =
+  lookup.module === null ? lookup.reason : `native module ${relative(packageRoot, lookup.path)}`;

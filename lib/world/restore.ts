@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { either } from 'fp-ts';
 import { type P2PError, p2pError } from '../errors.js';
-import { verifyHostCertificate, verifyWithCertificate } from '../crypto/pki.js';
+import { verifyHostCertificate, verifyWithCertificate } from '../crypto/certificates.js';
 import { RestoreMessage } from '../protocol/control-codecs.js';
 import { boundBundleInputs } from './bundle-inputs.js';
 import { checkpointBytes } from './checkpoint.js';

@@ -1,30 +1,18 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { expectFailure, runCli } from '../support/run-cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/warp-p2p.js', import.meta.url));
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
-/** Runs the installed CLI entry as a real process; kills it if it outlives `ms`. */
-const runCli = (
-  args: string[],
-  ms = 20_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+describe('warp-p2p CLI', function () {
+  this.timeout(60_000);
 
-describe('warp-p2p CLI', () => {
   it('should run the demo, with its failover, to the end and exit 0 by itself', async () => {
-    const { code, stdout } = await runCli(['demo', '--duration', '8', '--bots', '4']);
+    const { code, stdout } = await runCli(['demo', '--duration', '8', '--bots', '4'], { ms: 50_000 });
     expect(stdout).to.contain('[P2P] killed host-1 (SIGKILL)');
     expect(stdout).to.contain('[P2P] map forest → vps-1 (epoch 2, moved from host-1)');
     // RECONNECTING shows too, unless the coordinator's map.moved push beats the closed socket.
@@ -35,16 +23,60 @@ describe('warp-p2p CLI', () => {
     expect(code).to.equal(0);
   });
 
-  it('should refuse a bad --bots with exit code 2', async () => {
-    const { code, stderr } = await runCli(['demo', '--bots', 'many']);
-    expect(code).to.equal(2);
-    expect(stderr).to.contain('--bots must be a positive number');
+  it('should print the package version for --version, -V and version', async () => {
+    for (const args of [['--version'], ['-V'], ['version']]) {
+      const { code, stdout } = await runCli(args);
+      expect(stdout).to.equal(`${packageVersion}\n`);
+      expect(code).to.equal(0);
+    }
   });
 
-  it('should refuse an unknown command with exit code 2 and the usage', async () => {
-    const { code, stderr } = await runCli(['nonsense']);
-    expect(code).to.equal(2);
-    expect(stderr).to.contain('unknown command "nonsense"');
-    expect(stderr).to.contain('usage: warp-p2p');
+  describe('with a usage error: one "[P2P] ERR_USAGE" line naming what is wrong, exit code 2', () => {
+    it('should name an unknown flag', async () => {
+      const line = expectFailure(
+        await runCli(['coordinator', '--port', '0', '--data-dir', 'd', '--bogus']),
+        'ERR_USAGE',
+        2,
+      );
+      expect(line).to.contain("'--bogus'").and.contain('warp-p2p coordinator --help');
+    });
+
+    it('should name an unknown flag before the required ones missing', async () => {
+      expect(expectFailure(await runCli(['host', '--bogus']), 'ERR_USAGE', 2)).to.contain("'--bogus'");
+    });
+
+    it('should name a missing required flag', async () => {
+      const line = expectFailure(await runCli(['coordinator', '--port', '0']), 'ERR_USAGE', 2);
+      expect(line).to.contain('--data-dir');
+    });
+
+    it('should name a flag with a bad value', async () => {
+      const line = expectFailure(await runCli(['demo', '--bots', 'many']), 'ERR_USAGE', 2);
+      expect(line).to.contain('--bots').and.contain('many');
+      const port = expectFailure(
+        await runCli(['coordinator', '--port', '70000', '--data-dir', 'd']),
+        'ERR_USAGE',
+        2,
+      );
+      expect(port).to.contain('--port');
+    });
+
+    it('should name an unknown command', async () => {
+      const line = expectFailure(await runCli(['nonsense']), 'ERR_USAGE', 2);
+      expect(line).to.contain("'nonsense'").and.contain('warp-p2p --help');
+    });
+
+    it('should refuse a VPS with no service key, or with two', async () => {
+      const vps = ['vps', '--coordinator', 'ws://127.0.0.1:1', '--port', '0'];
+      expect(expectFailure(await runCli(vps), 'ERR_USAGE', 2)).to.contain('--service-key');
+      const both = await runCli([...vps, '--service-key', 'k', '--service-key-file', 'f']);
+      expect(expectFailure(both, 'ERR_USAGE', 2)).to.contain('--service-key-file');
+    });
+
+    it('should refuse an account name that is not one', async () => {
+      expect(expectFailure(await runCli(['account', 'add', 'no spaces']), 'ERR_USAGE', 2)).to.contain(
+        'no spaces',
+      );
+    });
   });
 });

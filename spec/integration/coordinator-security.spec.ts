@@ -312,18 +312,23 @@ describe('coordinator under attack (real sockets on 127.0.0.1)', () => {
       await expectUp();
     });
 
-    it('should lock an account after failures from many addresses, not the other accounts', async () => {
+    it('should lock an account for a guessing address, not for its owner elsewhere, and for all after ten addresses guessed', async () => {
       await setUp({ AccountFailureLimit: 3 });
-      for (const n of [11, 12, 13]) {
-        const raw = await rawSocket(world, { localAddress: `127.0.0.${n}` });
-        raw.request({ id: 1, type: 'login', name: 'ann', password: `guess-${n}` });
-        expect(errorCodeOf(await raw.answer(1))).to.equal('ERR_AUTH_FAILED');
+      const login = async (address: string, password: string) => {
+        const raw = await rawSocket(world, { localAddress: address });
+        raw.request({ id: 1, type: 'login', name: 'ann', password });
+        const code = errorCodeOf(await raw.answer(1));
         raw.close();
-      }
-      const raw = await rawSocket(world, { localAddress: '127.0.0.14' });
-      raw.request({ id: 1, type: 'login', name: 'ann', password: 'ann-pw' });
-      expect(errorCodeOf(await raw.answer(1))).to.equal('ERR_RATE_LIMITED');
-      raw.close();
+        return code;
+      };
+      const guesses = async (address: string) => {
+        for (let k = 0; k < 3; k++) expect(await login(address, `guess-${k}`)).to.equal('ERR_AUTH_FAILED');
+      };
+      await guesses('127.0.0.11');
+      expect(await login('127.0.0.11', 'ann-pw')).to.equal('ERR_RATE_LIMITED');
+      expect(await login('127.0.0.40', 'ann-pw')).to.not.equal('ERR_RATE_LIMITED');
+      for (let n = 12; n <= 20; n++) await guesses(`127.0.0.${n}`);
+      expect(await login('127.0.0.41', 'ann-pw')).to.equal('ERR_RATE_LIMITED');
       expect((await served()).owner.id).to.equal('host-1');
       await expectUp();
     });

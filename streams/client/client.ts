@@ -1,5 +1,6 @@
 import {
   BehaviorSubject,
+  EMPTY,
   type Observable,
   type SchedulerLike,
   Subject,
@@ -175,8 +176,10 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
         maps$,
       ))
   )(maps, reports, renewals).pipe(takeUntil(stop), share());
+  // A refused login errors the agent: the map being played reports it (mapSession$), so here it only ends.
   const ca$ = agent$.pipe(
     mergeMap((event) => (event.type === 'logged-in' ? [event.caCertificate] : [])),
+    catchError(() => EMPTY),
     shareReplay({ bufferSize: 1, refCount: false }),
   );
 
@@ -290,8 +293,13 @@ export const createP2PClient = (options: P2PClientOptions, deps: P2PClientDeps =
       tap(() => renewals.next(mapId)),
       ignoreElements(),
     );
-    // tickets$ runs for as long as the map does, so no renewal is missed between connections.
-    return merge(tickets$.pipe(ignoreElements()), askOwner$, failures$, links$);
+    // tickets$ runs for as long as the map does, so no renewal is missed between connections. The agent errors
+    // only when the coordinator refuses the login (ERR_AUTH_FAILED): the map fails with it.
+    return merge(tickets$.pipe(ignoreElements()), askOwner$, failures$, links$).pipe(
+      catchError((error: unknown) =>
+        of<StatusEvent>({ type: 'failed', map: mapId, error: toP2PError(error) }),
+      ),
+    );
   };
 
   const link$: Observable<StatusEvent> = maps.pipe(

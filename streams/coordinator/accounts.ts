@@ -38,16 +38,30 @@ export interface Accounts {
 
 const failed = () => either.left(p2pError('ERR_AUTH_FAILED', 'unknown account or wrong password'));
 
-const readAccountsFile = (path: string): AccountsFile => {
+/**
+ * The accounts file, decoded. A missing file is an empty one when `missing` says so (`addAccount` creates it);
+ * otherwise, like a file that cannot be read, is not JSON or is not an accounts file, it throws ERR_ACCOUNTS_FILE.
+ */
+const readAccountsFile = (path: string, missing: 'empty' | 'refuse'): AccountsFile => {
+  const refuse = (why: string) => p2pError('ERR_ACCOUNTS_FILE', `accounts file ${path}: ${why}`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return { version: 1, accounts: {} };
-    throw error;
+    if ((error as { code?: string }).code !== 'ENOENT')
+      throw refuse(`cannot be read (${(error as Error).message})`);
+    if (missing === 'empty') return { version: 1, accounts: {} };
+    throw refuse(`does not exist (warp-p2p account add NAME --accounts ${path} creates it)`);
   }
-  const decoded = AccountsFile.decode(JSON.parse(text));
-  if (either.isLeft(decoded)) throw new Error(`${path}: ${PathReporter.report(decoded).join('; ')}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw refuse(`is not JSON (${(error as Error).message})`);
+  }
+  const decoded = AccountsFile.decode(json);
+  if (either.isLeft(decoded))
+    throw refuse(`is not an accounts file (${PathReporter.report(decoded).join('; ')})`);
   return decoded.right;
 };
 
@@ -60,10 +74,10 @@ export interface AccountsOptions {
 /**
  * Accounts from a JSON file of scrypt hashes (`warp-p2p account add` writes it). With `allowGuests`, a name not
  * in the file logs in as a player without a password (demos: which names are listed shows then, by design);
- * listed names still need theirs.
+ * listed names still need theirs. Throws ERR_ACCOUNTS_FILE when the file is missing, unreadable or malformed.
  */
 export const loadAccounts = (path: string | null, options: AccountsOptions): Accounts => {
-  const file = path === null ? { version: 1 as const, accounts: {} } : readAccountsFile(path);
+  const file = path === null ? { version: 1 as const, accounts: {} } : readAccountsFile(path, 'refuse');
   const verify = options.verify ?? verifyPassword;
   return {
     authenticate: async (name, password) => {
@@ -77,18 +91,28 @@ export const loadAccounts = (path: string | null, options: AccountsOptions): Acc
   };
 };
 
-/** Adds or replaces an account in the file (creating it), hashing the password with scrypt. */
+/**
+ * Adds or replaces an account in the file (creating it), hashing the password with scrypt. Rejects with
+ * ERR_ACCOUNTS_FILE when the file exists but cannot be read or is not an accounts file, or cannot be written.
+ */
 export const addAccount = async (
   path: string,
   name: string,
   password: string,
   roles: readonly Role[],
 ): Promise<void> => {
-  const file = readAccountsFile(path);
+  const file = readAccountsFile(path, 'empty');
   const hashed = await hashPassword(password);
   const next: AccountsFile = {
     version: 1,
     accounts: { ...file.accounts, [name]: { ...hashed, roles: [...roles] } },
   };
-  writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  try {
+    writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  } catch (error) {
+    throw p2pError(
+      'ERR_ACCOUNTS_FILE',
+      `accounts file ${path}: cannot be written (${(error as Error).message})`,
+    );
+  }
 };

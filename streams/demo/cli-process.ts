@@ -3,6 +3,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ReplaySubject, filter, firstValueFrom, take, timeout } from 'rxjs';
 
+// From the sources this is bin/warp-p2p.js, which runs the CLI's TypeScript through the loader (the specs); from
+// the build it is dist/bin/warp-p2p.js, the compiled CLI (`npm start`, the installed package): a demo's children
+// run the same code as the demo itself.
 const bin = fileURLToPath(new URL('../../bin/warp-p2p.js', import.meta.url));
 
 /** A real `warp-p2p` child process; its stdout lines are recorded for `line()` to wait on. */

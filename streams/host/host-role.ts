@@ -112,7 +112,9 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
       ),
       distinctUntilChanged(),
       startWith(0),
-      shareReplay({ bufferSize: 1, refCount: false }),
+      // The role's own subscription (below) holds it for the role's whole life; refCount lets the server go
+      // when the role ends (without it the server kept listening after an unsubscribe or a refused registration).
+      shareReplay({ bufferSize: 1, refCount: true }),
     );
     const agent$ = server$.pipe(
       filter(
@@ -151,7 +153,9 @@ export const hostRole$ = (config: HostRoleConfig): Observable<HostRoleEvent> =>
         }
         return event;
       }),
-      tap(agentEvents$),
+      // Values only: a refused registration errors this stream (and the role), not the lease stream the session
+      // server holds, where nobody would handle it.
+      tap({ next: (event) => agentEvents$.next(event) }),
     );
     const restores$ = mapEvents$.pipe(
       mergeMap(({ map, event }): HostRoleEvent[] =>

@@ -10,7 +10,7 @@ import {
   transcriptHash,
 } from '../../lib/crypto/key-schedule.js';
 import type { Role } from '../../lib/crypto/key-ring.js';
-import { signWithKey, verifyHostCertificate, verifyWithCertificate } from '../../lib/crypto/pki.js';
+import { signWithKey, verifyHostCertificate, verifyWithCertificate } from '../../lib/crypto/certificates.js';
 import type { TicketClaims } from '../../lib/crypto/tickets.js';
 import { decodeBatch, encodeBatch } from '../../lib/protocol/batch.js';
 import type { HelloMessage, WelcomeMessage } from '../../lib/protocol/control-codecs.js';

@@ -1,23 +1,27 @@
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { either } from 'fp-ts';
 import { type DirectionKey, open, seal, sealerFor } from '../../../lib/crypto/aead.js';
-import { type NativeAesGcm, aeadImplementation } from '../../../lib/crypto/native-aes-gcm.js';
+import {
+  type NativeAesGcm,
+  aeadImplementation,
+  aeadReason,
+  findNativeAesGcm,
+} from '../../../lib/crypto/native-aes-gcm.js';
+import { packageRoot } from '../../../lib/package-root.js';
 import { FrameType, HEADER_BYTES, TAG_BYTES, decodeFrame } from '../../../lib/protocol/frame.js';
 import { directionKey } from '../../support/keys.js';
 
 /**
- * The module as `npm install` built it, whatever WARP_AEAD says (these specs are about the C code itself), or
- * null where the install had no C compiler and built nothing.
+ * The module as the install left it (built from source, or the prebuild for this platform), whatever WARP_AEAD
+ * says (these specs are about the C code itself), or null where there is none (no prebuild, no C compiler).
  */
-const built = ((): NativeAesGcm | null => {
-  try {
-    return createRequire(import.meta.url)('../../../build/Release/warp_aes_gcm.node') as NativeAesGcm;
-  } catch {
-    return null;
-  }
-})();
+const found = findNativeAesGcm(packageRoot);
+const built: NativeAesGcm | null = found.module;
 
 const header = (seq: number) => ({ type: FrameType.Sealed, flags: 0, epoch: 3, seq });
 
@@ -198,3 +202,31 @@ if (built === null) {
     });
   });
 } else nativeSpecs(built);
+
+describe('finding the native module', () => {
+  it('should answer null with the reason, not throw, where a package has neither a build nor a prebuild', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'warp-no-native-'));
+    try {
+      const lookup = findNativeAesGcm(empty);
+      expect(lookup.module).to.equal(null);
+      expect(lookup.module === null && lookup.reason).to.contain(`${process.platform}-${process.arch}`);
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
+  });
+
+  it('should ship prebuilds made from the current C source (`npm run build:native` after changing it)', () => {
+    const hash = spawnSync(process.execPath, [join(packageRoot, 'bin/native-source-hash.js')], {
+      encoding: 'utf8',
+    });
+    expect(hash.stdout).to.match(/^[0-9a-f]{64}\n$/);
+    expect(readFileSync(join(packageRoot, 'prebuilds/source.sha256'), 'utf8')).to.equal(hash.stdout);
+  });
+
+  it('should say why frames use what they use', () => {
+    if (process.env['WARP_AEAD'] === 'node')
+      expect(aeadReason).to.equal('WARP_AEAD=node asks for node:crypto');
+    else if (built !== null) expect(aeadReason).to.match(/^native module (build|prebuilds)\//);
+    else expect(aeadReason).to.contain('none built from source');
+  });
+});
