@@ -1,4 +1,5 @@
 import type { RestoreMessage } from '../protocol/control-codecs.js';
+import { STEP_EPSILON, stepOf } from './input-queue.js';
 
 /** One input as a restore bundle carries it. */
 export type BundleInput = RestoreMessage['inputs'][number];
@@ -14,9 +15,6 @@ export interface BundleInputBounds {
    */
   readonly travelTicks: number;
 }
-
-/** Tolerance for steps that add up to the bound exactly, whatever floats make of the sum. */
-const EPSILON = 1e-9;
 
 /**
  * The inputs of a restore bundle that a restore replays, and how many newer than `since` it cut. Nothing signs a player's inputs after a checkpoint (a
@@ -34,14 +32,14 @@ export const boundBundleInputs = (
   bounds: BundleInputBounds,
 ): { readonly kept: readonly BundleInput[]; readonly dropped: number } => {
   const ordered = [...inputs].sort((a, b) => a.seq - b.seq);
-  const budget = bounds.travelTicks * bounds.maxStep + EPSILON;
+  const budget = bounds.travelTicks * bounds.maxStep + STEP_EPSILON;
   const kept: BundleInput[] = [];
   let last = bounds.since;
   let walked = 0;
   let dropped = 0;
   for (const input of ordered) {
     if (input.seq <= last) continue; // covered by the checkpoint, or a repeat: nothing to replay or count
-    if (dropped === 0) walked += Math.min(Math.hypot(input.dx, input.dy), bounds.maxStep);
+    if (dropped === 0) walked += stepOf(input, bounds);
     if (dropped > 0 || walked > budget) dropped += 1;
     else kept.push(input);
     last = input.seq;

@@ -3,11 +3,11 @@ import type { PlayerInput, WorldRules } from './world.js';
 /** Inputs a player may have waiting for their tick when the rules say nothing (`MaxQueuedInputs`). */
 export const DEFAULT_MAX_QUEUED_INPUTS = 256;
 
-/** Tolerance for steps that add up to `maxStep` exactly: 3 + 3 + 4 must fit, whatever floats make of it. */
-const EPSILON = 1e-9;
+/** Tolerance for steps that add up to a bound exactly: 3 + 3 + 4 must fit 10, whatever floats make of it. */
+export const STEP_EPSILON = 1e-9;
 
 /** How far an input asks to move: its length, at most `maxStep` (a longer one is clamped to that). */
-const stepOf = (input: PlayerInput, rules: Pick<WorldRules, 'maxStep'>): number =>
+export const stepOf = (input: Pick<PlayerInput, 'dx' | 'dy'>, rules: Pick<WorldRules, 'maxStep'>): number =>
   Math.min(Math.hypot(input.dx, input.dy), rules.maxStep);
 
 /**
@@ -20,7 +20,7 @@ export const inputsForTick = (queue: readonly PlayerInput[], rules: Pick<WorldRu
   let taken = 0;
   for (const input of queue) {
     const step = stepOf(input, rules);
-    if (taken > 0 && step > left + EPSILON) break;
+    if (taken > 0 && step > left + STEP_EPSILON) break;
     left -= step;
     taken += 1;
   }

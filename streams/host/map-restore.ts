@@ -7,6 +7,7 @@ import type { RestoreMessage } from '../../lib/protocol/control-codecs.js';
 import { boundBundleInputs } from '../../lib/world/bundle-inputs.js';
 import type { MapEvent } from '../../lib/world/map-state.js';
 import { type Bundle, everyoneReported, newestBundle, restoreWorld } from '../../lib/world/restore.js';
+import { DEFAULT_MAX_QUEUED_INPUTS } from '../../lib/world/input-queue.js';
 import { type World, createWorld } from '../../lib/world/world.js';
 import type { MapPeer, WorldSettings } from './map-router.js';
 
@@ -63,9 +64,6 @@ export interface MapRestoreDeps {
   readonly fail: (map: string, error: unknown) => void;
 }
 
-/** Inputs held per player while a window is open, when the settings do not say (`MaxQueuedInputs`). */
-export const DEFAULT_RESTORE_HELD_INPUTS = 256;
-
 interface Takeover {
   readonly epoch: number;
   /** Collecting: no map yet. Running: started early, a newer checkpoint restarts it. Settled: the window is over. */
@@ -105,7 +103,8 @@ export interface MapRestore {
 export const createMapRestore = (deps: MapRestoreDeps): MapRestore => {
   const { settings, policy } = deps;
   const takeovers = new Map<string, Takeover>();
-  const heldInputs = settings.restoreHeldInputs ?? DEFAULT_RESTORE_HELD_INPUTS;
+  // Inputs waiting for a restored map are inputs waiting for their tick: the map queue's bound per player.
+  const heldInputs = settings.rules.maxQueuedInputs ?? DEFAULT_MAX_QUEUED_INPUTS;
   // A host signs a checkpoint every checkpointEvery ticks: one that had run longer would have signed a newer one.
   const travelTicks = settings.checkpointEvery;
 

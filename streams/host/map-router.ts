@@ -23,8 +23,6 @@ export interface WorldSettings {
   readonly maxUnackedTicks: number;
   /** How long a disconnected player's entity waits for it to come back. */
   readonly playerGraceMs: number;
-  /** Inputs kept per player while a restore window is open (default 256); past it they are dropped, counted. */
-  readonly restoreHeldInputs?: number;
 }
 
 /**
@@ -47,8 +45,6 @@ export const worldSettings = (config: Config): WorldSettings => ({
   maxBacklogBytes: config.P2P_LIMITS.MaxBacklogBytes,
   maxUnackedTicks: config.P2P_LIMITS.MaxUnackedTicks,
   playerGraceMs: playerGraceMs(config),
-  // Inputs waiting for a restored map are inputs waiting for their tick: the same per-player bound.
-  restoreHeldInputs: config.P2P_LIMITS.MaxQueuedInputs,
 });
 
 /** A connected player on a map, as the router sees it. */

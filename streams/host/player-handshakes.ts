@@ -12,15 +12,19 @@ export interface PlayerHandshakesConfig {
  * the transcript: a valid ticket can be replayed into handshakes as fast as a socket opens, each one costing the
  * host a signature, and slots per address do not bound a player who owns many addresses. `take(player)` is true
  * and spends one handshake while within budget. A player idle for a second has a full bucket again and is
- * forgotten, so the map holds only players seen within the last second.
+ * forgotten in a sweep that runs at most once a second, so the map holds only players seen within two seconds.
  */
 export const createPlayerHandshakes = (config: PlayerHandshakesConfig): ((player: string) => boolean) => {
   const scheduler = config.scheduler ?? asyncScheduler;
   const WINDOW_MS = 1000;
   const budgets = new Map<string, { readonly take: () => boolean; last: number }>();
+  let sweptAt = scheduler.now();
   return (player) => {
     const now = scheduler.now();
-    for (const [name, budget] of budgets) if (now - budget.last >= WINDOW_MS) budgets.delete(name);
+    if (now - sweptAt >= WINDOW_MS) {
+      sweptAt = now;
+      for (const [name, budget] of budgets) if (now - budget.last >= WINDOW_MS) budgets.delete(name);
+    }
     const budget = budgets.get(player) ?? {
       take: createRateBudget({ max: config.perSecond, windowMs: WINDOW_MS, scheduler }),
       last: now,

@@ -25,7 +25,8 @@ import { testScheduler } from '../../support/marbles.js';
 /** No NPCs: positions in these specs are the players' alone. */
 const RULES = { ...DEFAULT_RULES, npcCount: 0 };
 const SETTINGS: WorldSettings = {
-  rules: RULES,
+  // A restore window holds at most the map queue's bound of a player's inputs.
+  rules: { ...RULES, maxQueuedInputs: 64 },
   updateIntervalMs: 5,
   hashEvery: 2,
   // A bundle's inputs may walk at most 10 ticks × maxStep 10 = 100 units past its checkpoint.
@@ -35,7 +36,6 @@ const SETTINGS: WorldSettings = {
   congestedBytes: 1 << 20,
   maxBacklogBytes: 1 << 22,
   playerGraceMs: 1000,
-  restoreHeldInputs: 64,
 };
 const sign = () => () => 'AAAA';
 
