@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { either } from 'fp-ts';
-import { signWithKey } from '../../../lib/crypto/pki.js';
 import { ERROR_CODES } from '../../../lib/errors.js';
 import type { RestoreMessage } from '../../../lib/protocol/control-codecs.js';
 import { KIND_BYTES, decodePayload, encodePayload } from '../../../lib/protocol/messages.js';
-import { checkpointBytes } from '../../../lib/world/checkpoint.js';
 import { type Bundle, restoreWorld, verifyBundle } from '../../../lib/world/restore.js';
 import {
   DEFAULT_RULES,
@@ -14,6 +12,7 @@ import {
   hashWorld,
   step,
 } from '../../../lib/world/world.js';
+import { signedRestore } from '../../support/bundles.js';
 import { type TestPki, createTestPki } from '../../support/pki.js';
 
 /** mulberry32: a small seeded generator, so a failing case is named by its seed and index and comes back. */
@@ -108,28 +107,14 @@ describe('restore bundle decoder and verification, fuzzed', function () {
     let world = createWorld(DEFAULT_RULES);
     for (const player of ['ann', 'bob']) world = addPlayer(world, player, DEFAULT_RULES);
     world = step(applyInput(world, 'ann', { seq: 1, dx: 3, dy: 4 }, DEFAULT_RULES).world, DEFAULT_RULES);
-    const payload = {
+    valid = signedRestore(world, owner, {
       map: 'forest',
       epoch: 1,
-      tick: world.tick,
-      hash: hashWorld(world),
-      lastInputs: world.lastInputs,
-      players: world.players,
-    };
-    valid = {
-      kind: 'restore',
-      checkpoint: {
-        kind: 'checkpoint',
-        ...payload,
-        signature: signWithKey(owner.keys.privateKeyPem, checkpointBytes(payload)).toString('base64'),
-      },
-      entities: [...world.entities.values()],
-      certificate: owner.certificatePem,
       inputs: [
         { seq: 2, tick: 1, dx: 3, dy: 4 },
         { seq: 3, tick: 2, dx: -10, dy: 0.5 },
       ],
-    };
+    });
     expected = { ca: pki.caCert, map: 'forest', epoch: 2, previousOwner: 'host-1', now: Date.now() };
   });
 

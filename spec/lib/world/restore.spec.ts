@@ -1,8 +1,5 @@
 import { expect } from 'chai';
 import { either } from 'fp-ts';
-import { signWithKey } from '../../../lib/crypto/pki.js';
-import type { RestoreMessage } from '../../../lib/protocol/control-codecs.js';
-import { checkpointBytes } from '../../../lib/world/checkpoint.js';
 import { type Bundle, restoreWorld, verifyBundle } from '../../../lib/world/restore.js';
 import {
   DEFAULT_RULES,
@@ -12,6 +9,7 @@ import {
   hashWorld,
   step,
 } from '../../../lib/world/world.js';
+import { signedRestore } from '../../support/bundles.js';
 import { type HostIdentity, type TestPki, createTestPki } from '../../support/pki.js';
 
 describe('restore bundles', () => {
@@ -26,25 +24,12 @@ describe('restore bundles', () => {
 
   const world = step(addPlayer(createWorld(DEFAULT_RULES), 'ann', DEFAULT_RULES), DEFAULT_RULES);
   const bundle = (signer: HostIdentity, overrides: { epoch?: number; map?: string } = {}): Bundle => {
-    const payload = {
+    const restore = signedRestore(world, signer, {
       map: overrides.map ?? 'forest',
       epoch: overrides.epoch ?? 1,
-      tick: world.tick,
-      hash: hashWorld(world),
       lastInputs: { ann: 0 },
-      players: world.players,
-    };
-    const restore: RestoreMessage = {
-      kind: 'restore',
-      checkpoint: {
-        kind: 'checkpoint',
-        ...payload,
-        signature: signWithKey(signer.keys.privateKeyPem, checkpointBytes(payload)).toString('base64'),
-      },
-      entities: [...world.entities.values()],
-      certificate: signer.certificatePem,
       inputs: [{ seq: 1, tick: 1, dx: 3, dy: 4 }],
-    };
+    });
     return { player: 'ann', restore };
   };
   const expected = () => ({
